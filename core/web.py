@@ -1,0 +1,88 @@
+"""Web helpers shared by the three services: RFC 9457 problem+json rendering.
+
+The one core module that imports a web framework (Starlette/FastAPI); the codecs never do,
+and nothing in core imports this module. Every error leaves a service as problem+json with
+a stable ``code``; an unexpected exception becomes a bare 500 ``internal_error`` with no
+detail (the traceback goes to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from core.errors import ELicenseError, ValidationFailed
+
+__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_response"]
+
+log = logging.getLogger("elicense.web")
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_CODES = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def problem_response(exc: ELicenseError, request: Request | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        exc.to_problem(instance=str(request.url.path) if request else None),
+        status_code=exc.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        out.append({"field": ".".join(loc), "code": err.get("type", "invalid"),
+                    "message": err.get("msg", "")})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def _elicense(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ELicenseError)
+        return problem_response(exc, request)
+
+    async def _validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(ValidationFailed(errors=_field_errors(exc)), request)
+
+    async def _http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        body = {"type": f"https://elicense.example/problems/{code}", "title": str(exc.detail),
+                "status": exc.status_code, "code": code, "detail": str(exc.detail),
+                "instance": request.url.path}
+        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON,
+                            headers=getattr(exc, "headers", None))
+
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = {"type": "https://elicense.example/problems/internal_error",
+                "title": "Internal error", "status": 500, "code": "internal_error",
+                "detail": "Internal error", "instance": request.url.path}
+        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+    app.add_exception_handler(ELicenseError, _elicense)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,71 @@
+"""The all-in-one app for a laptop (DESIGN §8): issuer, wallet and verifier mounted under
+one origin on the embedded SQLite default. In production each service runs alone."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from core.db import migrate
+from core.settings import BaseServiceSettings
+
+__all__ = ["SERVICES", "create_combined_app", "prepare"]
+
+log = logging.getLogger("elicense")
+
+# (mount prefix, module with create_app(settings) / Settings / optional bootstrap(settings))
+SERVICES = [("/issuer", "issuer"), ("/wallet", "wallet"), ("/verifier", "verifier")]
+
+
+def _service_modules() -> list[tuple[str, Any]]:
+    found = []
+    for prefix, pkg in SERVICES:
+        try:
+            found.append((prefix, importlib.import_module(f"{pkg}.app")))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{pkg}.app":
+                raise
+    return found
+
+
+def prepare() -> None:
+    """Migrate the database and run each service's bootstrap (dev keys, demo data)."""
+    base = BaseServiceSettings()
+    if base.is_dev:
+        log.warning("ELICENSE DEV MODE: dev key-encryption secret and demo data in use. "
+                    "Never run dev mode with real data.")
+    migrate(base.database_url)
+    for _prefix, mod in _service_modules():
+        bootstrap = getattr(mod, "bootstrap", None)
+        if bootstrap is not None:
+            bootstrap(mod.Settings())
+
+
+def create_combined_app() -> FastAPI:
+    subapps = [(prefix, mod.create_app(mod.Settings())) for prefix, mod in _service_modules()]
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Starlette does not run a mounted app's lifespan: run each one here.
+        async with AsyncExitStack() as stack:
+            for _prefix, sub in subapps:
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
+            yield
+
+    app = FastAPI(title="elicense (all-in-one)", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
+    for prefix, sub in subapps:
+        app.mount(prefix, sub)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        links = "".join(f'<li><a href="{p}/">{p[1:]}</a></li>' for p, _ in subapps)
+        return f"<!doctype html><title>elicense</title><h1>elicense</h1><ul>{links}</ul>"
+
+    return app
