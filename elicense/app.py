@@ -35,16 +35,22 @@ def _service_modules() -> list[tuple[str, Any]]:
 
 
 def prepare() -> None:
-    """Migrate the database and run each service's bootstrap (dev keys, demo data)."""
+    """Migrate the database and run each service's ``bootstrap(settings, *, http)`` (dev keys,
+    demo data); each bootstrap is idempotent."""
     base = BaseServiceSettings()
     if base.is_dev:
         log.warning("ELICENSE DEV MODE: dev key-encryption secret and demo data in use. "
                     "Never run dev mode with real data.")
     migrate(base.database_url)
-    for _prefix, mod in _service_modules():
-        bootstrap = getattr(mod, "bootstrap", None)
-        if bootstrap is not None:
-            bootstrap(mod.Settings())
+    # Bootstraps run in order issuer → wallet → verifier and talk to each other over HTTP
+    # semantics through an in-process client (the demo citizen picks up real credentials).
+    from starlette.testclient import TestClient
+
+    with TestClient(create_combined_app(), base_url=base.public_url) as http:
+        for _prefix, mod in _service_modules():
+            bootstrap = getattr(mod, "bootstrap", None)
+            if bootstrap is not None:
+                bootstrap(mod.Settings(), http=http)
 
 
 def create_combined_app() -> FastAPI:
