@@ -25,6 +25,11 @@ httpx, zxing) are translated into this tree at one boundary each and never escap
         ├── DisclosureError            422 invalid_disclosure
         ├── KeyBindingError            422 key_binding_invalid
         ├── StatusError                422 status_invalid
+        │   └── StatusList*, Status*   422 status_list_malformed, status_list_too_large,
+        │                                  status_list_expired, status_list_not_yet_valid,
+        │                                  status_list_sub_mismatch, status_index_out_of_range,
+        │                                  status_value_out_of_range, status_reference_missing,
+        │                                  status_reference_invalid   (core.statuslist)
         └── TrustError                 422 untrusted_issuer
 
 Codes are class attributes so that ``raise DigestDuplicated()`` carries its own stable
@@ -70,6 +75,15 @@ __all__ = [
     "ServiceUnavailable",
     "SignatureError",
     "StatusError",
+    "StatusIndexOutOfRange",
+    "StatusListExpired",
+    "StatusListMalformed",
+    "StatusListNotYetValid",
+    "StatusListSubMismatch",
+    "StatusListTooLarge",
+    "StatusReferenceInvalid",
+    "StatusReferenceMissing",
+    "StatusValueOutOfRange",
     "TrustError",
     "TypInvalid",
     "Unauthenticated",
@@ -318,6 +332,54 @@ class SdHashMismatch(KeyBindingError):
 class StatusError(VerificationError):
     code = "status_invalid"
     title = "Status check failed"
+
+
+# Token Status List (draft-ietf-oauth-status-list), raised by ``core.statuslist``.
+
+
+class StatusListMalformed(StatusError):
+    code = "status_list_malformed"
+    title = "Status list cannot be decoded"
+
+
+class StatusListTooLarge(StatusError):
+    code = "status_list_too_large"
+    title = "Status list larger than allowed"
+
+
+class StatusListExpired(StatusError):
+    code = "status_list_expired"
+    title = "Status list token expired"
+
+
+class StatusListNotYetValid(StatusError):
+    code = "status_list_not_yet_valid"
+    title = "Status list token issued in the future or not yet valid"
+
+
+class StatusListSubMismatch(StatusError):
+    code = "status_list_sub_mismatch"
+    title = "Status list token sub is not the referenced uri"
+
+
+class StatusIndexOutOfRange(StatusError):
+    code = "status_index_out_of_range"
+    title = "Status index outside the status list"
+
+
+class StatusValueOutOfRange(StatusError):
+    code = "status_value_out_of_range"
+    title = "Status value does not fit the list's bits"
+
+
+class StatusReferenceMissing(StatusError):
+    code = "status_reference_missing"
+    title = "Credential has no status.status_list claim"
+
+
+class StatusReferenceInvalid(StatusError):
+    code = "status_reference_invalid"
+    title = "Credential status.status_list claim is invalid"
 
 
 class TrustError(VerificationError):
