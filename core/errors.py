@@ -23,7 +23,11 @@ httpx, zxing) are translated into this tree at one boundary each and never escap
         ├── AlgorithmError             422 algorithm_not_allowed
         ├── ClaimsError                422 invalid_claims
         ├── DisclosureError            422 invalid_disclosure
+        │   (disclosure_unreferenced, digest_duplicated, reserved_claim_name,
+        │    claim_name_exists, sd_alg_unsupported)
         ├── KeyBindingError            422 key_binding_invalid
+        │   (key_binding_missing, key_binding_unexpected, kb_typ_invalid,
+        │    kb_iat_out_of_window, nonce_mismatch, aud_mismatch, sd_hash_mismatch)
         ├── StatusError                422 status_invalid
         │   └── StatusList*, Status*   422 status_list_malformed, status_list_too_large,
         │                                  status_list_expired, status_list_not_yet_valid,
@@ -45,6 +49,7 @@ __all__ = [
     "AlgorithmError",
     "AlgorithmNotAllowed",
     "BadRequest",
+    "ClaimNameExists",
     "ClaimsError",
     "Conflict",
     "CredentialExpired",
@@ -71,6 +76,7 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "ReservedClaimName",
+    "SdAlgUnsupported",
     "SdHashMismatch",
     "ServiceUnavailable",
     "SignatureError",
@@ -210,7 +216,7 @@ class SignatureError(VerificationError):
     title = "Signature does not verify"
 
 
-class KeyError_(VerificationError):  # noqa: N801 - trailing underscore avoids the builtin
+class KeyError_(VerificationError):  # trailing underscore: not the builtin KeyError
     code = "unknown_key"
     title = "No trusted key for this token"
 
@@ -277,6 +283,16 @@ DisclosureInvalid = DisclosureError
 class DisclosureUnreferenced(DisclosureError):
     code = "disclosure_unreferenced"
     title = "Disclosure not referenced by any digest"
+
+
+class ClaimNameExists(DisclosureError):
+    code = "claim_name_exists"
+    title = "Disclosed claim name already exists at its level"
+
+
+class SdAlgUnsupported(DisclosureError):
+    code = "sd_alg_unsupported"
+    title = "_sd_alg is not an accepted hash algorithm"
 
 
 class DigestDuplicated(DisclosureError):

@@ -36,9 +36,12 @@ __all__ = [
     "PublicKey",
     "b64u_decode",
     "b64u_encode",
+    "check_alg",
     "der_to_raw_es256",
     "json_dumps",
+    "json_loads",
     "json_loads_object",
+    "parse_compact",
     "public_key_from_jwk",
     "raw_to_der_es256",
     "sign_compact",
@@ -54,6 +57,9 @@ def b64u_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64U_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
 def b64u_decode(data: str | bytes) -> bytes:
     """Strict base64url without padding; anything else is ``malformed``."""
     if isinstance(data, str):
@@ -63,7 +69,8 @@ def b64u_decode(data: str | bytes) -> bytes:
             raise MalformedError("non-ASCII in base64url") from exc
     else:
         raw = data
-    if b"=" in raw or b"+" in raw or b"/" in raw or len(raw) % 4 == 1:
+    # the stdlib decoder silently skips foreign characters: refuse them first
+    if raw.translate(None, _B64U_ALPHABET) or len(raw) % 4 == 1:
         raise MalformedError("invalid base64url")
     try:
         return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
@@ -73,6 +80,18 @@ def b64u_decode(data: str | bytes) -> bytes:
 
 def json_dumps(obj: Any) -> bytes:
     return orjson.dumps(obj)
+
+
+def json_loads(data: bytes | str) -> Any:
+    """Fast JSON (orjson) for the verification hot path; failures are ``malformed``.
+
+    Duplicate member names keep the lexically last one, which RFC 7519 §4 allows as the
+    alternative to rejecting them; depth is bounded by orjson (1024 levels).
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedError("invalid JSON") from exc
 
 
 def json_loads_object(data: bytes) -> dict[str, Any]:
@@ -122,18 +141,27 @@ class PublicKey:
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:
-    """Parse a public JWK (private members are ignored, never used)."""
+    """Parse a public JWK (private members are ignored, never used). Cached: the same key
+    seen again (an issuer key, a holder's ``cnf.jwk``) costs a dictionary lookup."""
     try:
-        key = _parse_public(
-            str(jwk.get("kty")), str(jwk.get("crv")), str(jwk.get("x")), str(jwk.get("y"))
-        )
-    except (KeyError, TypeError) as exc:
+        parts = (jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y"), jwk.get("alg"))
+    except (AttributeError, TypeError) as exc:
         raise MalformedError("invalid JWK") from exc
-    alg, obj = key
-    declared = jwk.get("alg")
+    if not all(p is None or isinstance(p, str) for p in parts):
+        raise MalformedError("invalid JWK")
+    return _public_key(*parts)
+
+
+@lru_cache(maxsize=4096)
+def _public_key(
+    kty: str | None, crv: str | None, x: str | None, y: str | None, declared: str | None
+) -> PublicKey:
+    alg, obj = _parse_public(str(kty), str(crv), str(x), str(y))
     if declared is not None and declared != alg:
         raise AlgorithmError(f"JWK alg {declared!r} does not fit its key type")
-    public = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
+    public: dict[str, Any] = {"kty": kty, "crv": crv, "x": x}
+    if kty == "EC":
+        public["y"] = y
     return PublicKey(alg=alg, key=obj, kid=thumbprint(public), jwk=public)
 
 
@@ -178,7 +206,7 @@ def verify_signature(key: PublicKey, signature: bytes, signing_input: bytes) -> 
             key.key.verify(raw_to_der_es256(signature), signing_input, _ECDSA_SHA256)  # type: ignore[call-arg]
         else:
             key.key.verify(signature, signing_input)  # type: ignore[call-arg]
-    except InvalidSignature as exc:
+    except (InvalidSignature, ValueError) as exc:
         raise SignatureError() from exc
 
 
@@ -196,3 +224,19 @@ def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], signer: 
     signing_input = b64u_encode(json_dumps(hdr)) + "." + b64u_encode(json_dumps(payload))
     sig = signer.sign(signing_input.encode("ascii"))
     return signing_input + "." + b64u_encode(sig)
+
+
+def parse_compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Split an *unverified* compact JWS into (header, payload, signing input, signature).
+
+    Nothing here is trusted yet: the caller checks ``alg``/``typ``/``crit`` against its
+    policy and the signature against a key it found by itself.
+    """
+    if token.count(".") != 2:
+        raise MalformedError("a compact JWS has three parts")
+    h, p, sig = token.split(".")
+    header = json_loads(b64u_decode(h))
+    payload = json_loads(b64u_decode(p))
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise MalformedError("JWS header and payload must be JSON objects")
+    return header, payload, (h + "." + p).encode("ascii"), b64u_decode(sig)
