@@ -121,6 +121,8 @@ def thumbprint(jwk: Mapping[str, Any]) -> str:
         members = {"crv": jwk["crv"], "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
     elif kty == "OKP":
         members = {"crv": jwk["crv"], "kty": "OKP", "x": jwk["x"]}
+    elif kty == "RSA":  # thumbprint only (RFC 7638 §3.1 example); RSA never signs here
+        members = {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
     else:
         raise MalformedError(f"unsupported kty {kty!r}")
     canon = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
