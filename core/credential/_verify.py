@@ -1,0 +1,350 @@
+"""Verifier side: every MUST of RFC 9901 §7.1 (the SD-JWT) and §7.3 (the presentation),
+plus the SD-JWT VC rules (draft-ietf-oauth-sd-jwt-vc §2.2.2, §2.4) when ``typ`` is
+``dc+sd-jwt``.
+
+Order (each step raises one ``core.errors`` class with a stable code):
+1. split ``~`` parts; key binding presence vs. the caller's policy, decided before
+   anything is parsed (§7.3 step 1-2: ``key_binding_missing`` / ``key_binding_unexpected``);
+2. Issuer-signed JWT: ``crit``, ``typ``, ``alg`` allow-list, key by (``iss``, ``kid``) from
+   ``keys`` only, ``alg`` = the key's, signature (§7.1 step 2), ``_sd_alg`` (step 2.4);
+3. one pass over the disclosures (digest + decode), one walk over the payload replacing
+   digests (§7.1 step 3), duplicate digests (step 4), unreferenced disclosures (step 5);
+4. ``exp``/``nbf``/``iat`` against ``now`` ± ``leeway`` (step 6), ``vct`` for the VC profile;
+5. the KB-JWT with the ``cnf.jwk`` key: typ, alg, signature, ``iat`` window, nonce, aud,
+   ``sd_hash`` (§7.3 step 5).
+Any input string ends in a result or one of our errors; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from core.credential._common import (
+    DOTS,
+    KB_TYP,
+    NEVER_DISCLOSABLE,
+    SD,
+    SD_ALG,
+    SHA256,
+    VC_TYP,
+    digest,
+)
+from core.credential._keys import KeyLookup
+from core.errors import (
+    AlgorithmError,
+    ClaimNameExists,
+    ClaimsError,
+    CredentialExpired,
+    CredentialNotYetValid,
+    CritUnsupported,
+    DigestDuplicated,
+    DisclosureError,
+    DisclosureUnreferenced,
+    ELicenseError,
+    HolderKeyMissing,
+    IssuedInFuture,
+    KbAudMismatch,
+    KbIatOutOfWindow,
+    KbTypInvalid,
+    KeyBindingError,
+    KeyBindingMissing,
+    KeyBindingUnexpected,
+    MalformedError,
+    NonceMismatch,
+    ReservedClaimName,
+    SdAlgUnsupported,
+    SdHashMismatch,
+    TypInvalid,
+    VctMissing,
+)
+from core.jose import (
+    SUPPORTED_ALGS,
+    PublicKey,
+    b64u_decode,
+    b64u_encode,
+    json_loads,
+    parse_compact,
+    public_key_from_jwk,
+    verify_signature,
+)
+
+__all__ = ["Verified", "verify"]
+
+MAX_PRESENTATION = 1 << 20  # 1 MiB: far above any licence with a portrait
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A presentation that passed every check."""
+
+    claims: dict[str, Any]          # processed payload (§7.1): disclosures merged, no _sd*
+    disclosed: frozenset[str]       # dotted paths of the disclosed claims
+    issuer: str
+    vct: str | None
+    holder_jwk: dict[str, Any] | None
+    status: dict[str, Any] | None
+    header: dict[str, Any]
+    key_binding: dict[str, Any] | None  # KB-JWT payload
+    digest: str                     # SHA-256 b64url of the whole presentation (replay key)
+
+
+def verify(
+    presentation: str,
+    *,
+    keys: KeyLookup,
+    key_binding: bool,
+    now: int,
+    nonce: str | None = None,
+    aud: str | None = None,
+    leeway: int = 60,
+    kb_max_age: int = 300,
+    algorithms: Collection[str] = ("ES256", "EdDSA"),
+    typ: str = VC_TYP,
+) -> Verified:
+    """Verify an SD-JWT (``key_binding=False``) or SD-JWT+KB (``True``) presentation.
+
+    ``typ`` is the required Issuer-signed JWT ``typ``; the SD-JWT VC checks (``vct``
+    required, ``iss exp nbf vct cnf status`` never disclosed) apply when it is
+    ``dc+sd-jwt``. With key binding, ``nonce`` and ``aud`` are required arguments.
+    """
+    if key_binding and (nonce is None or aud is None):
+        raise ValueError("key_binding=True needs the expected nonce and aud")
+    allowed = frozenset(algorithms).intersection(SUPPORTED_ALGS)
+    try:
+        return _verify(presentation, keys, key_binding, now, nonce, aud, leeway, kb_max_age,
+                       allowed, typ)
+    except ELicenseError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
+            RecursionError, OverflowError) as exc:  # a gap in the checks: still ours
+        raise MalformedError("unparsable presentation") from exc
+
+
+def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
+            nonce: str | None, aud: str | None, leeway: int, kb_max_age: int,
+            allowed: frozenset[str], typ: str) -> Verified:
+    if not isinstance(presentation, str) or len(presentation) > MAX_PRESENTATION:
+        raise MalformedError("presentation must be a string of at most 1 MiB")
+    parts = presentation.split("~")
+    if len(parts) < 2:
+        raise MalformedError("an SD-JWT has at least one '~'")
+    kb_jwt = parts[-1]
+    if key_binding and not kb_jwt:
+        raise KeyBindingMissing()
+    if not key_binding and kb_jwt:
+        raise KeyBindingUnexpected()
+
+    # --- Issuer-signed JWT (§7.1 step 2) ---
+    header, payload, signing_input, signature = parse_compact(parts[0])
+    _check_header(header, typ, allowed)
+    iss = payload.get("iss")
+    if not isinstance(iss, str):
+        raise ClaimsError("iss missing")
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise MalformedError("kid must be a string")
+    key = keys.lookup(iss, kid)
+    _check_alg(header["alg"], key)
+    verify_signature(key, signature, signing_input)
+    if payload.get(SD_ALG, SHA256) != SHA256:
+        raise SdAlgUnsupported()
+    vc_profile = typ == VC_TYP
+
+    # --- disclosures (§7.1 step 3.1): one pass, digest and decode ---
+    disclosures: dict[str, list[Any]] = {}
+    for text in parts[1:-1]:
+        dg = digest(text)
+        if dg in disclosures:
+            raise DigestDuplicated("the same disclosure is sent twice")
+        content = json_loads(b64u_decode(text))
+        if (not isinstance(content, list) or len(content) not in (2, 3)
+                or not isinstance(content[0], str)):
+            raise DisclosureError("a disclosure is a JSON array [salt, (name,) value]")
+        disclosures[dg] = content
+
+    # --- embedded digests (§7.1 step 3.2-3.5, 4, 5) ---
+    walker = _Walker(disclosures)
+    claims = walker.object(payload, "", 0, top=vc_profile)
+    if len(walker.used) != len(disclosures):
+        raise DisclosureUnreferenced()
+    claims.pop(SD_ALG, None)
+
+    # --- validity (§7.1 step 6) and the SD-JWT VC profile ---
+    _check_times(claims, now, leeway)
+    vct = claims.get("vct")
+    if vc_profile and not isinstance(vct, str):
+        raise VctMissing()
+    cnf = claims.get("cnf")
+    holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    status = claims.get("status")
+
+    # --- Key Binding JWT (§7.3 step 5) ---
+    kb_payload = None
+    if key_binding:
+        if not isinstance(holder_jwk, dict):
+            raise HolderKeyMissing()
+        kb_payload = _check_kb(kb_jwt, public_key_from_jwk(holder_jwk), allowed, now,
+                               leeway, kb_max_age, nonce, aud,
+                               presentation[: len(presentation) - len(kb_jwt)])
+    return Verified(
+        claims=claims,
+        disclosed=frozenset(walker.paths),
+        issuer=iss,
+        vct=vct if isinstance(vct, str) else None,
+        holder_jwk=holder_jwk if isinstance(holder_jwk, dict) else None,
+        status=status if isinstance(status, dict) else None,
+        header=header,
+        key_binding=kb_payload,
+        digest=b64u_encode(hashlib.sha256(presentation.encode("ascii")).digest()),
+    )
+
+
+def _check_header(header: dict[str, Any], typ: str, allowed: frozenset[str]) -> None:
+    if "crit" in header:
+        raise CritUnsupported()  # we understand no extension header
+    if header.get("typ") != typ:
+        raise TypInvalid(f"typ must be {typ!r}")
+    if header.get("alg") not in allowed:
+        raise AlgorithmError(f"alg {header.get('alg')!r} not allowed")
+
+
+def _check_alg(alg: str, key: PublicKey) -> None:
+    if alg != key.alg:
+        raise AlgorithmError(f"alg {alg!r} does not match the key ({key.alg})")
+
+
+def _number(value: Any, name: str, error: type[ELicenseError] = ClaimsError) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise error(f"{name} must be a NumericDate")
+    return value
+
+
+def _check_times(claims: dict[str, Any], now: int, leeway: int) -> None:
+    if "exp" in claims and now - leeway >= _number(claims["exp"], "exp"):
+        raise CredentialExpired()
+    if "nbf" in claims and now + leeway < _number(claims["nbf"], "nbf"):
+        raise CredentialNotYetValid()
+    if "iat" in claims and now + leeway < _number(claims["iat"], "iat"):
+        raise IssuedInFuture()
+
+
+class _Walker:
+    """Replaces embedded digests by their disclosures, recursively (§7.1 step 3)."""
+
+    __slots__ = ("disclosures", "paths", "seen", "used")
+
+    def __init__(self, disclosures: dict[str, list[Any]]) -> None:
+        self.disclosures = disclosures
+        self.seen: set[str] = set()
+        self.used: set[str] = set()
+        self.paths: list[str] = []
+
+    def _digest(self, dg: Any) -> list[Any] | None:
+        if not isinstance(dg, str):
+            raise MalformedError("a digest must be a string")
+        if dg in self.seen:
+            raise DigestDuplicated()
+        self.seen.add(dg)
+        found = self.disclosures.get(dg)
+        if found is not None:
+            self.used.add(dg)
+        return found
+
+    def value(self, value: Any, path: str, depth: int, protected: bool = False) -> Any:
+        if isinstance(value, dict):
+            return self.object(value, path, depth + 1, protected=protected)
+        if isinstance(value, list):
+            return self.array(value, path, depth + 1, protected)
+        return value
+
+    def object(self, obj: dict[str, Any], path: str, depth: int, *, top: bool = False,
+               protected: bool = False) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise MalformedError("nesting too deep")
+        prefix = path + "." if path else ""
+        out: dict[str, Any] = {}
+        for name, item in obj.items():
+            if name == SD:
+                continue
+            if name == DOTS:
+                raise ReservedClaimName("'...' outside an array element")
+            if name == SD_ALG and depth:
+                raise MalformedError("_sd_alg only at the top level")
+            out[name] = self.value(item, prefix + name, depth,
+                                   protected or (top and name in NEVER_DISCLOSABLE))
+        digests = obj.get(SD)
+        if digests is None:
+            return out
+        if not isinstance(digests, list):
+            raise MalformedError("_sd must be an array of digests")
+        if protected and digests:
+            raise ReservedClaimName("a never-disclosable claim holds digests")
+        for dg in digests:
+            content = self._digest(dg)
+            if content is None:
+                continue  # decoy, or not disclosed
+            if len(content) != 3 or not isinstance(content[1], str):
+                raise DisclosureError("an object property disclosure has three elements")
+            name = content[1]
+            if name in (SD, DOTS) or (top and name in NEVER_DISCLOSABLE):
+                raise ReservedClaimName(f"{name!r} may not be disclosed")
+            if name in out or name in obj:
+                raise ClaimNameExists(f"{name!r} already exists")
+            sub = prefix + name
+            self.paths.append(sub)
+            out[name] = self.value(content[2], sub, depth)
+        return out
+
+    def array(self, arr: list[Any], path: str, depth: int, protected: bool) -> list[Any]:
+        if depth > MAX_DEPTH:
+            raise MalformedError("nesting too deep")
+        out: list[Any] = []
+        for i, item in enumerate(arr):
+            sub = f"{path}.{i}"
+            if isinstance(item, dict) and len(item) == 1 and DOTS in item:
+                if protected:
+                    raise ReservedClaimName("a never-disclosable claim holds digests")
+                content = self._digest(item[DOTS])
+                if content is None:
+                    continue  # §7.1 step 3.4: undisclosed element removed
+                if len(content) != 2:
+                    raise DisclosureError("an array element disclosure has two elements")
+                self.paths.append(sub)
+                out.append(self.value(content[1], sub, depth))
+            else:
+                out.append(self.value(item, sub, depth, protected))
+        return out
+
+
+def _check_kb(kb_jwt: str, holder: PublicKey, allowed: frozenset[str], now: int, leeway: int,
+              kb_max_age: int, nonce: str | None, aud: str | None, sd_part: str
+              ) -> dict[str, Any]:
+    header, payload, signing_input, signature = parse_compact(kb_jwt)
+    if "crit" in header:
+        raise CritUnsupported()
+    if header.get("typ") != KB_TYP:
+        raise KbTypInvalid()
+    if header.get("alg") not in allowed:
+        raise AlgorithmError(f"KB-JWT alg {header.get('alg')!r} not allowed")
+    _check_alg(header["alg"], holder)
+    verify_signature(holder, signature, signing_input)
+    iat = _number(payload.get("iat"), "KB-JWT iat", KeyBindingError)
+    if iat > now + leeway or iat < now - kb_max_age:
+        raise KbIatOutOfWindow()
+    if "exp" in payload and now - leeway >= _number(payload["exp"], "KB-JWT exp",
+                                                    KeyBindingError):
+        raise KbIatOutOfWindow("KB-JWT expired")
+    if "nbf" in payload and now + leeway < _number(payload["nbf"], "KB-JWT nbf",
+                                                   KeyBindingError):
+        raise KbIatOutOfWindow("KB-JWT not yet valid")
+    if not isinstance(payload.get("nonce"), str) or payload["nonce"] != nonce:
+        raise NonceMismatch()
+    if not isinstance(payload.get("aud"), str) or payload["aud"] != aud:
+        raise KbAudMismatch()
+    if payload.get("sd_hash") != digest(sd_part):
+        raise SdHashMismatch()
+    return payload
