@@ -142,6 +142,8 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
     header, payload, signing_input, signature = parse_compact(parts[0])
     _check_header(header, typ, allowed)
     iss = payload.get("iss")
+    if iss is None and typ != VC_TYP:
+        iss = payload.get("issuer")  # W3C VCDM payloads (RFC 9901 §A.4) name it so
     if not isinstance(iss, str):
         raise ClaimsError("iss missing")
     kid = header.get("kid")
