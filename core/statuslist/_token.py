@@ -2,10 +2,11 @@
 validation per §8.3 steps 3–5, security per §11.2–11.3 and RFC 8725).
 
 Verification trusts only the caller's ``KeyLookup`` (the issuer's own keys, resolved by the
-payload ``iss`` and header ``kid``): ``jwk``, ``x5c``, ``jku``, ``x5u`` in the header are never
-read. The algorithm must be on the caller's allow-list *and* be the looked-up key's own
-(``core.jose.check_alg``), so ``none``/HS256 and key-confusion tokens are refused. Time is a
-parameter (``now``, epoch seconds) with a symmetric ``leeway``.
+payload ``iss`` or the caller's expected issuer, and the header ``kid``): ``jwk``, ``x5c``,
+``jku``, ``x5u`` in the header are never read. The algorithm must be on the caller's
+allow-list *and* be the looked-up key's own (``core.jose.check_alg``), so ``none``/HS256
+and key-confusion tokens are refused. Time is a parameter (``now``, epoch seconds) with a
+symmetric ``leeway``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from core.errors import (
     StatusListMalformed,
     StatusListNotYetValid,
     StatusListSubMismatch,
+    TrustError,
     TypInvalid,
+    UnknownKey,
 )
 from core.jose import (
     SUPPORTED_ALGS,
@@ -51,17 +54,18 @@ TYP = "statuslist+jwt"  # §5.1: the JWT header typ, exactly
 class KeyLookup(Protocol):
     """Where the verifier finds the issuer's public keys (never in the token).
 
-    Structurally the same as ``core.credential.KeyLookup``: ``lookup`` returns the trusted
-    key for ``(iss, kid)`` or raises ``core.errors.UnknownKey``.
+    Structurally the same as ``core.credential.KeyLookup`` (so ``StaticKeys`` fits):
+    ``lookup`` returns the trusted key for ``(iss, kid)`` or raises ``UnknownKey``.
     """
 
-    def lookup(self, iss: str | None, kid: str | None) -> PublicKey: ...
+    def lookup(self, iss: str, kid: str | None) -> PublicKey: ...
 
 
 @dataclass(frozen=True)
 class StatusListToken:
     """A verified Status List Token. ``issuer_kid`` is the RFC 7638 thumbprint of the key
-    that verified it (not whatever the header's ``kid`` said)."""
+    that verified it (not whatever the header's ``kid`` said), ``iss`` the issuer it was
+    looked up under."""
 
     status_list: StatusList
     sub: str
@@ -108,6 +112,7 @@ def verify_status_list_token(
     *,
     keys: KeyLookup,
     sub: str | None = None,
+    iss: str | None = None,
     now: int,
     leeway: int = 60,
     algorithms: Collection[str] = ("ES256", "EdDSA"),
@@ -116,7 +121,10 @@ def verify_status_list_token(
     """Every check of §5.1 / §8.3 step 3–5; returns the token with its decoded list.
 
     ``sub``: the ``uri`` of the Referenced Token's ``status.status_list`` (§8.3 4a); pass it
-    whenever there is one. ``max_size``: the most entries the list may inflate to.
+    whenever there is one. ``iss``: the Referenced Token's issuer; the keys are looked up
+    under the token's own ``iss`` claim (optional in §5.1), which must then equal it
+    (``untrusted_issuer``), or under this one when the token has none; with neither,
+    ``unknown_key``. ``max_size``: the most entries the list may inflate to.
     """
     header, payload, signing_input, signature = _split(token)
     if header.get("typ") != TYP:
@@ -127,12 +135,17 @@ def verify_status_list_token(
     if alg not in algorithms or alg not in SUPPORTED_ALGS:
         raise AlgorithmError(f"alg {alg!r} not allowed")
     kid = header.get("kid")
-    iss = payload.get("iss")
     if kid is not None and not isinstance(kid, str):
         raise MalformedError("kid must be a string")
-    if "iss" in payload and not isinstance(iss, str):
+    token_iss = payload.get("iss")
+    if "iss" in payload and not isinstance(token_iss, str):
         raise StatusListMalformed("iss must be a string")
-    key = keys.lookup(iss, kid)
+    if token_iss is not None and iss is not None and token_iss != iss:
+        raise TrustError(f"status list signed in the name of {token_iss!r}, not {iss!r}")
+    lookup_iss = token_iss if token_iss is not None else iss
+    if lookup_iss is None:
+        raise UnknownKey("status list token has no iss and no issuer was given")
+    key = keys.lookup(lookup_iss, kid)
     check_alg(alg, key, algorithms)
     verify_signature(key, signature, signing_input)
 
@@ -158,7 +171,7 @@ def verify_status_list_token(
         raise StatusListMalformed("status_list claim missing")
     status_list = StatusList.decode(payload["status_list"], max_size=max_size)
     return StatusListToken(status_list=status_list, sub=token_sub, iat=iat, exp=exp, ttl=ttl,
-                           issuer_kid=key.kid, iss=iss)
+                           issuer_kid=key.kid, iss=lookup_iss)
 
 
 def _split(token: Any) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:

@@ -22,6 +22,7 @@ from core.errors import (
     StatusListNotYetValid,
     StatusListSubMismatch,
     StatusListTooLarge,
+    TrustError,
     TypInvalid,
     UnknownKey,
 )
@@ -138,8 +139,29 @@ def test_payload_carries_only_the_claims_given(es256: Signer) -> None:
     token = sign_status_list_token(signer=es256, sub=SUB, status_list=_list(), iat=NOW)
     payload = json.loads(b64u_decode(token.split(".")[1]))
     assert payload == {"sub": SUB, "iat": NOW, "status_list": _list().encode()}
-    v = verify_status_list_token(token, keys=Keys(es256, iss=None), now=NOW)
-    assert (v.exp, v.ttl, v.iss) == (None, None, None)
+    keys = Keys(es256)
+    v = verify_status_list_token(token, keys=keys, iss=ISS, now=NOW)
+    assert (v.exp, v.ttl, v.iss) == (None, None, ISS)
+    assert keys.calls == [(ISS, es256.kid)]  # no iss claim: looked up under the given one
+
+
+def test_token_without_iss_needs_the_expected_issuer(es256: Signer) -> None:
+    token = sign_status_list_token(signer=es256, sub=SUB, status_list=_list(), iat=NOW)
+    keys = Keys(es256)
+    with pytest.raises(UnknownKey) as exc:
+        verify_status_list_token(token, keys=keys, now=NOW)
+    assert _code(exc) == "unknown_key"
+    assert keys.calls == []
+
+
+def test_token_iss_must_be_the_expected_issuer(es256: Signer) -> None:
+    token = _sign(es256)
+    assert verify_status_list_token(token, keys=Keys(es256), iss=ISS, now=NOW).iss == ISS
+    keys = Keys(es256)
+    with pytest.raises(TrustError) as exc:
+        verify_status_list_token(token, keys=keys, iss="https://other.example", now=NOW)
+    assert _code(exc) == "untrusted_issuer"
+    assert keys.calls == []
 
 
 @pytest.mark.parametrize("ttl", [0, -5, 1.5, "300", True])
