@@ -16,27 +16,26 @@ key when none is pending) and retires the previous active key, which stays publi
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
-from threading import Lock
 from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select
 
 from core.clock import Clock, SystemClock
-from core.jose import json_dumps, json_loads_object
+from core.jose import json_dumps
 from core.settings import BaseServiceSettings
 from core.signing import Signer
 from keys._crypto import wrapper_for
+from keys._signers import StoredSigner, clear_cache, forget, signer_for_row
 from keys.errors import (
     KeyAlgorithmUnsupported,
-    KeyDecryptionFailed,
+    KeyDecryptionFailed,  # noqa: F401 - re-exported for callers catching it here
     KeyNotFound,
     KeyStateInvalid,
     NoActiveKey,
 )
 from keys.models import KeyState, SigningKey
-from keys.software import SoftwareSigner, generate_signer, signer_from_private_jwk
+from keys.software import generate_signer
 
 __all__ = [
     "StoredSigner",
@@ -58,76 +57,6 @@ __all__ = [
 log = logging.getLogger("keys")
 
 SUPPORTED = ("ES256", "EdDSA")
-
-
-class StoredSigner:
-    """A ``core.signing.Signer`` over a key from the store; shows only public material."""
-
-    __slots__ = ("__inner", "owner")
-
-    def __init__(self, inner: SoftwareSigner, owner: str) -> None:
-        self.__inner = inner
-        self.owner = owner
-
-    def __repr__(self) -> str:
-        return f"StoredSigner(owner={self.owner!r}, alg={self.alg!r}, kid={self.kid!r})"
-
-    __str__ = __repr__
-
-    @property
-    def alg(self) -> str:
-        return self.__inner.alg
-
-    @property
-    def kid(self) -> str:
-        return self.__inner.kid
-
-    def public_jwk(self) -> dict[str, Any]:
-        return self.__inner.public_jwk()
-
-    def sign(self, signing_input: bytes) -> bytes:
-        return self.__inner.sign(signing_input)
-
-
-# --- decrypted-signer cache -----------------------------------------------------------
-
-_CACHE_MAX = 1024
-_cache: OrderedDict[tuple[str, str], StoredSigner] = OrderedDict()
-_cache_lock = Lock()
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-def _forget(kid: str) -> None:
-    with _cache_lock:
-        for k in [k for k in _cache if k[0] == kid]:
-            del _cache[k]
-
-
-def _signer(row: SigningKey, settings: BaseServiceSettings) -> StoredSigner:
-    wrapper = wrapper_for(settings)
-    ck = (row.kid, wrapper.fingerprint)
-    with _cache_lock:
-        hit = _cache.get(ck)
-        if hit is not None:
-            _cache.move_to_end(ck)
-            return hit
-    plaintext = wrapper.decrypt(row.private_ciphertext, kid=row.kid)
-    try:
-        inner = signer_from_private_jwk(json_loads_object(plaintext))
-    except Exception as exc:  # any parse failure of decrypted bytes is a store failure
-        raise KeyDecryptionFailed("decrypted key is not a valid private JWK") from exc
-    if inner.kid != row.kid:
-        raise KeyDecryptionFailed("decrypted key does not match the row's kid")
-    signer = StoredSigner(inner, row.owner)
-    with _cache_lock:
-        _cache[ck] = signer
-        while len(_cache) > _CACHE_MAX:
-            _cache.popitem(last=False)
-    return signer
 
 
 def _now(clock: Clock | None) -> int:
@@ -184,7 +113,7 @@ def active_signer(*, session: Session, owner: str, settings: BaseServiceSettings
     row = active_key(session=session, owner=owner)
     if row is None:
         raise NoActiveKey(f"owner {owner!r} has no active key")
-    return _signer(row, settings)
+    return signer_for_row(row, settings)
 
 
 def signer_for_kid(*, session: Session, kid: str, settings: BaseServiceSettings,
@@ -195,7 +124,7 @@ def signer_for_kid(*, session: Session, kid: str, settings: BaseServiceSettings,
         raise KeyNotFound(f"no key {kid!r} for this owner")
     if row.state != KeyState.ACTIVE.value:
         raise KeyStateInvalid(f"key {kid!r} is {row.state}; only active keys sign")
-    return _signer(row, settings)
+    return signer_for_row(row, settings)
 
 
 # --- state changes --------------------------------------------------------------------
@@ -290,7 +219,7 @@ def _retire(row: SigningKey, *, now: int, retain_until: int | None) -> None:
     row.state = KeyState.RETIRED.value
     row.retired_at = now
     row.not_after = retain_until
-    _forget(row.kid)
+    forget(row.kid)
 
 
 def revoke(*, session: Session, kid: str, clock: Clock | None = None) -> SigningKey:
@@ -303,7 +232,7 @@ def revoke(*, session: Session, kid: str, clock: Clock | None = None) -> Signing
     session.add(row)
     session.commit()
     session.refresh(row)  # usable after the session closes
-    _forget(row.kid)
+    forget(row.kid)
     log.warning("revoked key kid=%s owner=%s", row.kid, row.owner)
     return row
 

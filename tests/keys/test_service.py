@@ -20,7 +20,7 @@ from core.db import make_engine
 from core.jose import public_key_from_jwk, sign_compact, thumbprint, verify_signature
 from core.settings import BaseServiceSettings
 from core.signing import Signer
-from keys import service
+from keys import _signers, service
 from keys._crypto import wrapper_for
 from keys.models import SigningKey
 
@@ -280,7 +280,7 @@ def test_signer_cache_reused_and_invalidated(session: Session, settings: BaseSer
     service.rotate(session=session, owner="issuer", settings=settings, clock=clock)
     s2 = service.active_signer(session=session, owner="issuer", settings=settings)
     assert s2.kid != s1.kid
-    assert all(k[0] != s1.kid for k in service._cache)  # dropped when retired
+    assert all(k[0] != s1.kid for k in _signers._cache)  # dropped when retired
 
 
 def test_wallet_owner_may_hold_several_active_keys(
