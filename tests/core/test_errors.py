@@ -75,9 +75,15 @@ def test_error_codes_maps_every_code_to_a_class_with_that_code() -> None:
     assert codes["internal_error"] is ELicenseError
 
 
-@pytest.mark.parametrize("cls", sorted(_all_error_classes(),
-                                           key=lambda c: (c.code, c.__module__, c.__qualname__)),
-                         ids=lambda c: c.code)
+def _order(cls: type[ELicenseError]) -> tuple[str, str, str]:
+    return cls.code, cls.__module__, cls.__qualname__
+
+
+CLASSES: list[type[ELicenseError]] = list(_all_error_classes())
+CLASSES.sort(key=_order)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=[c.code for c in CLASSES])
 def test_each_error_has_a_snake_case_code_an_http_status_and_a_title(
     cls: type[ELicenseError],
 ) -> None:
