@@ -1,0 +1,54 @@
+"""Replay store (DESIGN §4, §8): a presentation is accepted once.
+
+Keyed on the presentation digest (``Verified.digest``) and, separately, on the KB-JWT nonce:
+one row, two unique constraints. The insert is ``INSERT … ON CONFLICT DO NOTHING`` and the
+row count says whether this process was first, so any number of worker processes and
+verifier instances sharing the database (PostgreSQL in production) agree without locks.
+Rows expire once the presentation is too old to pass the freshness check anyway; ``purge``
+deletes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from verifier.models import VerifierReplay
+
+__all__ = ["accept_once", "purge_replay"]
+
+
+def _nonce_key(digest: str, nonce: str | None) -> str:
+    material = f"nonce:{nonce}" if nonce else f"digest:{digest}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: int) -> bool:
+    """True the first time (digest, nonce) is seen anywhere; False for a replay."""
+    values = {"digest": digest, "nonce_key": _nonce_key(digest, nonce),
+              "expires_at": expires_at}
+    table = VerifierReplay.__table__  # type: ignore[attr-defined]
+    backend = engine.dialect.name
+    with engine.begin() as conn:
+        if backend in ("postgresql", "sqlite"):
+            ins = pg_insert(table) if backend == "postgresql" else sqlite_insert(table)
+            result = conn.execute(ins.values(**values).on_conflict_do_nothing())
+            return bool(result.rowcount == 1)
+    try:  # pragma: no cover - other backends: the constraint raises
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(**values))
+    except IntegrityError:  # pragma: no cover
+        return False
+    return True  # pragma: no cover
+
+
+def purge_replay(*, engine: Engine, now: int) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(delete(VerifierReplay).where(
+            VerifierReplay.expires_at < now))  # type: ignore[arg-type]
+        return int(result.rowcount or 0)

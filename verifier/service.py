@@ -1,0 +1,285 @@
+"""Verify a QR for a scenario (DESIGN §4–§7): the one place where the checks meet.
+
+``Verifier.verify_qr`` turns any text into a ``Verdict`` — never an exception for a bad
+QR — running, in order: envelope (QR prefix, base45/zlib, the online redeem), trust
+(issuer on the anchor-signed list), signature / validity / key binding / freshness (one
+``core.credential.verify`` call: keys from the trust list only, key binding as the policy
+says, ``kb_max_age`` = the policy's ``max_presentation_age_s``), trust for the type (issuer
+and ``agency`` may issue this ``vct``), type_allowed (the scenario accepts it), replay (the
+shared store), status (Token Status List, cached, fail closed/open by policy) and policy
+(over-disclosure, required claims). Claims leave only filtered by the policy.
+Plain Python over an engine, no FastAPI (STYLE habit 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+
+from core.clock import Clock
+from core.credential import Verified, verify
+from core.errors import (
+    AlgorithmError,
+    ClaimsError,
+    DisclosureError,
+    ELicenseError,
+    KbIatOutOfWindow,
+    KeyBindingError,
+    PayloadTooLarge,
+    SignatureError,
+    StatusError,
+    TrustError,
+    UnknownKey,
+    VerificationError,
+)
+from core.jose import b64u_decode, json_loads
+from core.qr import parse_payload
+from core.statuslist import INVALID, SUSPENDED, VALID, status_reference
+from verifier.errors import RedeemFailed, StatusUnavailable, TypeNotTrusted
+from verifier.orgs import OrgPrincipal, require_scenario
+from verifier.policies import Policies, Scenario
+from verifier.records import write_record
+from verifier.redeem import Redeemer
+from verifier.replay import accept_once
+from verifier.status import StatusCache
+from verifier.trust import TrustKeys, TrustStore
+from verifier.verdict import Verdict
+
+__all__ = ["Verifier", "offline_audience"]
+
+Mode = Literal["online", "offline"]
+_STATUS_CODES = {INVALID: "revoked", SUSPENDED: "suspended"}
+
+
+def offline_audience(scenario_id: str) -> str:
+    """KB-JWT ``aud`` of an offline presentation (team contract)."""
+    return f"urn:elicense:offline:{scenario_id}"
+
+
+class _Stop(Exception):
+    """An earlier check failed; the rest are ``not_checked``."""
+
+
+@dataclass
+class Verifier:
+    """The runtime of one verifier service (built by ``verifier.app``)."""
+
+    engine: Engine
+    clock: Clock
+    policies: Policies
+    trust: TrustStore
+    status: StatusCache
+    redeem: Redeemer | None  # None: offline mode, ELR1: refused
+    org_audience: Callable[[str], str]
+    algorithms: tuple[str, ...] = ("ES256", "EdDSA")
+    leeway: int = 60
+    bundle_iat: int | None = None
+    keep_records: bool = True
+
+    def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str) -> Verdict:
+        """Authorisation problems raise (404 ``unknown_scenario``, 403
+        ``scenario_not_allowed``); anything wrong with the QR is a verdict."""
+        scenario = self.policies.get(scenario_id)
+        require_scenario(principal, scenario.id)
+        now = self.clock.now()
+        verdict = Verdict(scenario=scenario.id, verified_at=now)
+        if self.bundle_iat is not None:
+            verdict.bundle_age_s = max(0, now - self.bundle_iat)
+        claims: dict[str, Any] = {}
+        with contextlib.suppress(_Stop):
+            claims = self._run(verdict, scenario, principal, qr, now)
+        if self.keep_records:
+            write_record(engine=self.engine, org_id=principal.org_id, scenario=scenario,
+                         verdict=verdict, claims=claims)
+        return verdict
+
+    # --- the checks ------------------------------------------------------------------
+
+    def _run(self, v: Verdict, scenario: Scenario, principal: OrgPrincipal, qr: str,
+             now: int) -> dict[str, Any]:
+        mode, presentation, nonce, aud = self._envelope(v, scenario, principal, qr)
+        verified = self._credential(v, scenario, presentation, now, nonce, aud)
+        v.issuer = verified.issuer
+        issuer = self.trust.current().issuer(verified.issuer)
+        try:
+            v.credential_type = issuer.credential_type(vct=verified.vct or "",
+                                                       agency=verified.claims.get("agency"))
+        except TypeNotTrusted as exc:
+            v.failed("trust", exc.code)
+            raise _Stop from None
+        v.passed("trust")
+        allowed = scenario.allowed(mode)
+        shown = {k: verified.claims[k] for k in scenario.disclose
+                 if k in allowed and k in verified.claims}
+        v.claims = shown
+        if v.credential_type not in scenario.credential_types:
+            v.failed("type_allowed", "type_not_allowed")
+            raise _Stop
+        v.passed("type_allowed")
+        self._replay(v, scenario, verified, now)
+        self._status(v, scenario, verified, issuer)
+        self._policy(v, scenario, verified, allowed)
+        return shown
+
+    def _envelope(self, v: Verdict, scenario: Scenario, principal: OrgPrincipal,
+                  qr: str) -> tuple[Mode, str, str | None, str]:
+        try:
+            kind, content = parse_payload(qr.strip())
+        except (VerificationError, PayloadTooLarge) as exc:
+            v.failed("envelope", exc.code)
+            raise _Stop from None
+        mode: Mode = "online" if kind == "online" else "offline"
+        v.mode = mode
+        if mode not in scenario.modes:
+            v.failed("envelope", "mode_not_allowed")
+            raise _Stop
+        if mode == "offline":
+            return mode, content, _unverified_kb_nonce(content), offline_audience(scenario.id)
+        if self.redeem is None:
+            v.failed("envelope", "online_unavailable")
+            raise _Stop
+        nonce = secrets.token_urlsafe(16)
+        aud = self.org_audience(principal.org_id)
+        try:
+            presentation = self.redeem(token=qr.strip(), nonce=nonce, aud=aud,
+                                       scenario=scenario.id)
+        except RedeemFailed as exc:
+            v.failed("envelope", exc.wallet_code)
+            raise _Stop from None
+        return mode, presentation, nonce, aud
+
+    def _credential(self, v: Verdict, scenario: Scenario, presentation: str, now: int,
+                    nonce: str | None, aud: str) -> Verified:
+        try:
+            verified = verify(
+                presentation, keys=TrustKeys(self.trust), key_binding=scenario.key_binding,
+                now=now, nonce=nonce or "", aud=aud, leeway=self.leeway,
+                kb_max_age=scenario.max_presentation_age_s, algorithms=self.algorithms)
+        except VerificationError as exc:
+            check = _check_for(exc)
+            if check == "signature" and scenario.key_binding and \
+                    self._issuer_part_verifies(presentation, now):
+                check = "key_binding"  # the KB-JWT's signature failed, not the issuer's
+            v.failed(check, exc.code)
+            for earlier in _before(check):
+                v.passed(earlier)
+            raise _Stop from None
+        for name in ("envelope", "signature", "validity"):
+            v.passed(name)
+        note = None if scenario.key_binding else "not_required"
+        v.passed("key_binding", note)
+        v.passed("freshness", note)
+        return verified
+
+    def _issuer_part_verifies(self, presentation: str, now: int) -> bool:
+        """Failure path only: does the SD-JWT without its KB-JWT verify?"""
+        try:
+            verify(presentation[: presentation.rindex("~") + 1], keys=TrustKeys(self.trust),
+                   key_binding=False, now=now, leeway=self.leeway, algorithms=self.algorithms)
+        except (VerificationError, ValueError):
+            return False
+        return True
+
+    def _replay(self, v: Verdict, scenario: Scenario, verified: Verified, now: int) -> None:
+        kb = verified.key_binding or {}
+        nonce = kb.get("nonce") if isinstance(kb.get("nonce"), str) else None
+        first = accept_once(engine=self.engine, digest=verified.digest, nonce=nonce,
+                            expires_at=now + scenario.max_presentation_age_s + 2 * self.leeway)
+        if not first:
+            v.failed("replay", "replayed")
+            raise _Stop
+        v.passed("replay")
+
+    def _status(self, v: Verdict, scenario: Scenario, verified: Verified, issuer: Any) -> None:
+        policy = scenario.status
+        try:
+            ref = status_reference(verified.status)
+            result = self.status.status(ref, issuer=issuer,
+                                        max_staleness_s=policy.max_staleness_s)
+        except StatusUnavailable as exc:
+            if policy.when_stale == "fail_open":
+                v.passed("status", exc.code)
+                return
+            v.failed("status", exc.code)
+            raise _Stop from None
+        except (StatusError, TrustError) as exc:
+            v.failed("status", exc.code)
+            raise _Stop from None
+        v.status_value, v.staleness_s = result.value, result.staleness_s
+        if result.value != VALID:
+            v.failed("status", _STATUS_CODES.get(result.value, "status_invalid"))
+            raise _Stop
+        if result.stale:
+            if policy.when_stale == "fail_closed":
+                v.failed("status", "status_stale")
+                raise _Stop
+            v.passed("status", "status_stale")
+            return
+        v.passed("status")
+
+    def _policy(self, v: Verdict, scenario: Scenario, verified: Verified,
+                allowed: frozenset[str]) -> None:
+        disclosed = {path.split(".", 1)[0] for path in verified.disclosed}
+        never = set(scenario.never) & (disclosed | set(verified.claims))
+        if (disclosed - allowed) or never:
+            v.failed("policy", "over_disclosure")
+            return
+        if any(k not in verified.claims for k in scenario.required):
+            v.failed("policy", "missing_claims")
+            return
+        if any(k in verified.claims and verified.claims[k] is not True
+               for k in scenario.must_be_true):
+            v.failed("policy", "requirement_not_met")
+            return
+        v.passed("policy")
+
+
+def _check_for(exc: ELicenseError) -> str:
+    """Which verdict check a ``core.credential.verify`` failure belongs to. A disclosure
+    that no signed digest covers is an integrity failure, so it counts as ``signature``."""
+    if isinstance(exc, TrustError):
+        return "trust"
+    if isinstance(exc, SignatureError | AlgorithmError | UnknownKey | DisclosureError):
+        return "signature"
+    if isinstance(exc, KbIatOutOfWindow):
+        return "freshness"
+    if isinstance(exc, KeyBindingError):
+        return "key_binding"
+    if isinstance(exc, ClaimsError):
+        return "validity"
+    return "envelope"
+
+
+# Checks that necessarily passed when ``verify`` fails at the given one (its order: parse
+# → issuer lookup → signature → disclosures → times → KB signature → KB iat → nonce, aud).
+_PASSED_BEFORE = {
+    "envelope": (),
+    "trust": ("envelope",),
+    "signature": ("envelope",),
+    "validity": ("envelope", "signature"),
+    "key_binding": ("envelope", "signature", "validity"),
+    "freshness": ("envelope", "signature", "validity"),
+}
+
+
+def _before(check: str) -> tuple[str, ...]:
+    return _PASSED_BEFORE.get(check, ())
+
+
+def _unverified_kb_nonce(presentation: str) -> str | None:
+    """The KB-JWT ``nonce`` (offline: chosen by the wallet), read unverified so that
+    ``verify`` can compare it; the replay store then makes it single-use."""
+    kb = presentation.rsplit("~", 1)[-1]
+    if kb.count(".") != 2:
+        return None
+    try:
+        unverified_payload = json_loads(b64u_decode(kb.split(".")[1]))
+    except ELicenseError:
+        return None
+    nonce = unverified_payload.get("nonce") if isinstance(unverified_payload, dict) else None
+    return nonce if isinstance(nonce, str) else None
