@@ -10,7 +10,6 @@ Public keys are parsed once and cached by their JWK thumbprint.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -53,8 +52,13 @@ SUPPORTED_ALGS = ("ES256", "EdDSA")
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
+_URL_TO_STD = bytes.maketrans(b"-_", b"+/")
+_STD_TO_URL = bytes.maketrans(b"+/", b"-_")
+_PAD = (b"", b"", b"==", b"=")
+
+
 def b64u_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_STD_TO_URL).decode()
 
 
 _B64U_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -73,7 +77,7 @@ def b64u_decode(data: str | bytes) -> bytes:
     if raw.translate(None, _B64U_ALPHABET) or len(raw) % 4 == 1:
         raise MalformedError("invalid base64url")
     try:
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        return binascii.a2b_base64(raw.translate(_URL_TO_STD) + _PAD[len(raw) % 4])
     except (binascii.Error, ValueError) as exc:
         raise MalformedError("invalid base64url") from exc
 

@@ -75,6 +75,7 @@ __all__ = ["Verified", "verify"]
 
 MAX_PRESENTATION = 1 << 20  # 1 MiB: far above any licence with a portrait
 MAX_DEPTH = 64
+_ABSENT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,8 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
             allowed: frozenset[str], typ: str) -> Verified:
     if not isinstance(presentation, str) or len(presentation) > MAX_PRESENTATION:
         raise MalformedError("presentation must be a string of at most 1 MiB")
+    if not presentation.isascii():
+        raise MalformedError("presentation must be ASCII")
     parts = presentation.split("~")
     if len(parts) < 2:
         raise MalformedError("an SD-JWT has at least one '~'")
@@ -163,15 +166,15 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         if dg in disclosures:
             raise DigestDuplicated("the same disclosure is sent twice")
         content = json_loads(b64u_decode(text))
-        if (not isinstance(content, list) or len(content) not in (2, 3)
-                or not isinstance(content[0], str)):
+        if (type(content) is not list or len(content) not in (2, 3)
+                or type(content[0]) is not str):
             raise DisclosureError("a disclosure is a JSON array [salt, (name,) value]")
         disclosures[dg] = content
 
     # --- embedded digests (§7.1 step 3.2-3.5, 4, 5) ---
     walker = _Walker(disclosures)
-    claims = walker.object(payload, "", 0, top=vc_profile)
-    if len(walker.used) != len(disclosures):
+    claims = walker.object(payload, "", 0, vc_profile, False)
+    if walker.used != len(disclosures):
         raise DisclosureUnreferenced()
     claims.pop(SD_ALG, None)
 
@@ -185,13 +188,15 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
     status = claims.get("status")
 
     # --- Key Binding JWT (§7.3 step 5) ---
+    sd_part = hashlib.sha256(presentation[: len(presentation) - len(kb_jwt)].encode("ascii"))
     kb_payload = None
     if key_binding:
         if not isinstance(holder_jwk, dict):
             raise HolderKeyMissing()
         kb_payload = _check_kb(kb_jwt, public_key_from_jwk(holder_jwk), allowed, now,
                                leeway, kb_max_age, nonce, aud,
-                               presentation[: len(presentation) - len(kb_jwt)])
+                               b64u_encode(sd_part.digest()))
+        sd_part.update(kb_jwt.encode("ascii"))  # continue to the whole presentation
     return Verified(
         claims=claims,
         disclosed=frozenset(walker.paths),
@@ -201,7 +206,7 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         status=status if isinstance(status, dict) else None,
         header=header,
         key_binding=kb_payload,
-        digest=b64u_encode(hashlib.sha256(presentation.encode("ascii")).digest()),
+        digest=b64u_encode(sd_part.digest()),
     )
 
 
@@ -235,95 +240,109 @@ def _check_times(claims: dict[str, Any], now: int, leeway: int) -> None:
 
 
 class _Walker:
-    """Replaces embedded digests by their disclosures, recursively (§7.1 step 3)."""
+    """Replaces embedded digests by their disclosures, recursively (§7.1 step 3).
+
+    ``top`` marks the payload itself (where the SD-JWT VC never-disclosable names apply);
+    ``protected`` a subtree under one of those names, where no digest may appear at all.
+    """
 
     __slots__ = ("disclosures", "paths", "seen", "used")
 
     def __init__(self, disclosures: dict[str, list[Any]]) -> None:
         self.disclosures = disclosures
         self.seen: set[str] = set()
-        self.used: set[str] = set()
+        self.used = 0
         self.paths: list[str] = []
 
-    def _digest(self, dg: Any) -> list[Any] | None:
-        if not isinstance(dg, str):
+    def _lookup(self, dg: Any) -> list[Any] | None:
+        if type(dg) is not str:
             raise MalformedError("a digest must be a string")
         if dg in self.seen:
             raise DigestDuplicated()
         self.seen.add(dg)
         found = self.disclosures.get(dg)
         if found is not None:
-            self.used.add(dg)
+            self.used += 1
         return found
 
-    def value(self, value: Any, path: str, depth: int, protected: bool = False) -> Any:
-        if isinstance(value, dict):
-            return self.object(value, path, depth + 1, protected=protected)
-        if isinstance(value, list):
-            return self.array(value, path, depth + 1, protected)
-        return value
-
-    def object(self, obj: dict[str, Any], path: str, depth: int, *, top: bool = False,
-               protected: bool = False) -> dict[str, Any]:
+    def object(self, obj: dict[str, Any], path: str, depth: int, top: bool,
+               protected: bool) -> dict[str, Any]:
+        """Process ``obj`` in place (it was just parsed for us alone) and return it."""
         if depth > MAX_DEPTH:
             raise MalformedError("nesting too deep")
-        prefix = path + "." if path else ""
-        out: dict[str, Any] = {}
+        digests = obj.pop(SD, _ABSENT)
+        if DOTS in obj:
+            raise ReservedClaimName("'...' outside an array element")
+        if depth and SD_ALG in obj:
+            raise MalformedError("_sd_alg only at the top level")
         for name, item in obj.items():
-            if name == SD:
-                continue
-            if name == DOTS:
-                raise ReservedClaimName("'...' outside an array element")
-            if name == SD_ALG and depth:
-                raise MalformedError("_sd_alg only at the top level")
-            out[name] = self.value(item, prefix + name, depth,
-                                   protected or (top and name in NEVER_DISCLOSABLE))
-        digests = obj.get(SD)
-        if digests is None:
-            return out
-        if not isinstance(digests, list):
+            kind = type(item)
+            if kind is dict:
+                self.object(item, f"{path}.{name}" if path else name, depth + 1, False,
+                            protected or (top and name in NEVER_DISCLOSABLE))
+            elif kind is list:
+                # replacing the value of an existing key while iterating is allowed
+                obj[name] = self.array(item, f"{path}.{name}" if path else name, depth + 1,
+                                       protected or (top and name in NEVER_DISCLOSABLE))
+        if digests is _ABSENT:
+            return obj
+        if type(digests) is not list:
             raise MalformedError("_sd must be an array of digests")
         if protected and digests:
             raise ReservedClaimName("a never-disclosable claim holds digests")
         for dg in digests:
-            content = self._digest(dg)
+            content = self._lookup(dg)
             if content is None:
                 continue  # decoy, or not disclosed
-            if len(content) != 3 or not isinstance(content[1], str):
+            if len(content) != 3 or type(content[1]) is not str:
                 raise DisclosureError("an object property disclosure has three elements")
             name = content[1]
             if name in (SD, DOTS) or (top and name in NEVER_DISCLOSABLE):
                 raise ReservedClaimName(f"{name!r} may not be disclosed")
-            if name in out or name in obj:
+            if name in obj:
                 raise ClaimNameExists(f"{name!r} already exists")
-            sub = prefix + name
+            sub = f"{path}.{name}" if path else name
             self.paths.append(sub)
-            out[name] = self.value(content[2], sub, depth)
-        return out
+            obj[name] = self.value(content[2], sub, depth)
+        return obj
+
+    def value(self, value: Any, path: str, depth: int) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return self.object(value, path, depth + 1, False, False)
+        if kind is list:
+            return self.array(value, path, depth + 1, False)
+        return value
 
     def array(self, arr: list[Any], path: str, depth: int, protected: bool) -> list[Any]:
         if depth > MAX_DEPTH:
             raise MalformedError("nesting too deep")
         out: list[Any] = []
         for i, item in enumerate(arr):
-            sub = f"{path}.{i}"
-            if isinstance(item, dict) and len(item) == 1 and DOTS in item:
-                if protected:
-                    raise ReservedClaimName("a never-disclosable claim holds digests")
-                content = self._digest(item[DOTS])
-                if content is None:
-                    continue  # §7.1 step 3.4: undisclosed element removed
-                if len(content) != 2:
-                    raise DisclosureError("an array element disclosure has two elements")
-                self.paths.append(sub)
-                out.append(self.value(content[1], sub, depth))
+            kind = type(item)
+            if kind is dict:
+                if len(item) == 1 and DOTS in item:
+                    if protected:
+                        raise ReservedClaimName("a never-disclosable claim holds digests")
+                    content = self._lookup(item[DOTS])
+                    if content is None:
+                        continue  # §7.1 step 3.4: undisclosed element removed
+                    if len(content) != 2:
+                        raise DisclosureError("an array element disclosure has two elements")
+                    sub = f"{path}.{i}"
+                    self.paths.append(sub)
+                    out.append(self.value(content[1], sub, depth))
+                else:
+                    out.append(self.object(item, f"{path}.{i}", depth + 1, False, protected))
+            elif kind is list:
+                out.append(self.array(item, f"{path}.{i}", depth + 1, protected))
             else:
-                out.append(self.value(item, sub, depth, protected))
+                out.append(item)
         return out
 
 
 def _check_kb(kb_jwt: str, holder: PublicKey, allowed: frozenset[str], now: int, leeway: int,
-              kb_max_age: int, nonce: str | None, aud: str | None, sd_part: str
+              kb_max_age: int, nonce: str | None, aud: str | None, sd_hash: str
               ) -> dict[str, Any]:
     header, payload, signing_input, signature = parse_compact(kb_jwt)
     if "crit" in header:
@@ -347,6 +366,6 @@ def _check_kb(kb_jwt: str, holder: PublicKey, allowed: frozenset[str], now: int,
         raise NonceMismatch()
     if not isinstance(payload.get("aud"), str) or payload["aud"] != aud:
         raise KbAudMismatch()
-    if payload.get("sd_hash") != digest(sd_part):
+    if payload.get("sd_hash") != sd_hash:
         raise SdHashMismatch()
     return payload

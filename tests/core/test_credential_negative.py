@@ -266,6 +266,8 @@ def test_dots_key_outside_array_element() -> None:
 
 def test_sd_must_be_an_array_of_strings() -> None:
     assert code_of(sd_jwt([], _sd="abc")) == "malformed"
+    assert code_of(sd_jwt([], _sd={"a": "b"})) == "malformed"
+    assert code_of(sd_jwt([], address={"_sd": None})) == "malformed"
     assert code_of(sd_jwt([], _sd=[1])) == "malformed"
     assert code_of(sd_jwt([], a=[{"...": 1}])) == "malformed"
 
