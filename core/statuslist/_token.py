@@ -154,8 +154,9 @@ def verify_status_list_token(
         raise StatusListMalformed("sub claim missing or not a string")
     if sub is not None and token_sub != sub:
         raise StatusListSubMismatch(f"sub {token_sub!r} is not {sub!r}")
-    iat = _numeric_date(payload, "iat", required=True)
-    assert iat is not None
+    iat = _numeric_date(payload, "iat")
+    if iat is None:
+        raise StatusListMalformed("iat claim missing")
     exp = _numeric_date(payload, "exp")
     nbf = _numeric_date(payload, "nbf")
     if exp is not None and now >= exp + leeway:
@@ -187,10 +188,9 @@ def _split(token: Any) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     return header, payload, f"{h}.{p}".encode("ascii"), signature
 
 
-def _numeric_date(payload: dict[str, Any], name: str, *, required: bool = False) -> int | None:
+def _numeric_date(payload: dict[str, Any], name: str) -> int | None:
+    """RFC 7519 NumericDate (whole seconds kept); absent is None, present-but-null refused."""
     if name not in payload:
-        if required:
-            raise StatusListMalformed(f"{name} claim missing")
         return None
     value = payload[name]
     if type(value) not in (int, float) or not math.isfinite(value):
