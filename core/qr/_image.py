@@ -45,7 +45,7 @@ def decode_image(
         raise QrImageTooLarge("image over Pillow's pixel limit") from exc
     except _PIL_ERRORS as exc:
         raise QrImageInvalid("not a readable PNG or JPEG image") from exc
-    barcode = zxingcpp.read_barcode(gray, formats=zxingcpp.QRCode)
+    barcode = zxingcpp.read_barcode(gray, formats=zxingcpp.BarcodeFormats(zxingcpp.QRCode))
     if barcode is None or not barcode.valid:
         raise QrNotFound()
     return barcode.text

@@ -47,8 +47,7 @@ def render_png(payload: str, *, scale: int = 4) -> bytes:
     if not 1 <= scale <= 32:
         raise QrPayloadInvalid("scale must be 1..32")
     image = _barcode(payload).to_image(scale=scale, add_quiet_zones=True)
-    height, width = image.shape
-    pil = Image.frombuffer("L", (width, height), bytes(memoryview(image)), "raw", "L", 0, 1)
+    pil = Image.fromarray(image)  # via __array_interface__, no numpy needed
     buf = io.BytesIO()
     pil.convert("1", dither=Image.Dither.NONE).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
