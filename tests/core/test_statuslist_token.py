@@ -367,3 +367,20 @@ def test_duplicate_claim_names_are_malformed(es256: Signer) -> None:
     with pytest.raises(MalformedError) as exc:
         verify_status_list_token(token, keys=Keys(es256), now=NOW)
     assert _code(exc) == "malformed"
+
+
+# --- a second implementation reads our tokens (pyjwt) ----------------------------------
+
+
+@pytest.mark.parametrize("alg", ["ES256", "EdDSA"])
+def test_pyjwt_verifies_our_tokens(alg: str, es256: Signer, eddsa: Signer) -> None:
+    import jwt
+
+    signer = es256 if alg == "ES256" else eddsa
+    token = _sign(signer)
+    key = jwt.PyJWK(signer.public_jwk()).key
+    options = {"verify_exp": False, "verify_iat": False}  # our NOW is not the wall clock
+    claims = jwt.decode(token, key, algorithms=[alg], options=options)
+    assert jwt.get_unverified_header(token)["typ"] == "statuslist+jwt"
+    assert claims["sub"] == SUB and claims["iss"] == ISS
+    assert StatusList.decode(claims["status_list"]) == _list()
