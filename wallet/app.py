@@ -6,6 +6,8 @@ demo citizen in dev mode (``wallet.demo``).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -29,10 +31,21 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     """The wallet app. ``http`` calls the issuer and the verifier (tests pass a
     ``TestClient``); None = a real ``httpx.Client``. ``clock``: None = the system clock."""
     clock = clock or SystemClock()
-    http = http or httpx.Client(timeout=10.0, follow_redirects=False)
-    app = FastAPI(title="elicense wallet", docs_url="/docs", redoc_url=None)
-    app.state.wallet = State(settings=settings, engine=make_engine(settings.database_url),
-                             clock=clock, upstream=Upstream(http, clock),
+    own_http = http is None
+    client = http or httpx.Client(timeout=10.0, follow_redirects=False)
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+        if own_http:
+            client.close()
+
+    app = FastAPI(title="elicense wallet", docs_url="/docs", redoc_url=None,
+                  lifespan=lifespan)
+    app.state.wallet = State(settings=settings, engine=engine, clock=clock,
+                             upstream=Upstream(client, clock),
                              verifier_clients=hash_client_secrets(settings))
     install_problem_handlers(app)
     app.include_router(api.router)
