@@ -22,6 +22,7 @@ own stable ``code`` (tests and the citizen page key on the code, never on the En
     ├── ModeNotAllowed            422 mode_not_allowed
     ├── ScenarioMismatch          422 scenario_mismatch        (redeem for another scenario)
     ├── OfferInvalid              400 offer_invalid
+    ├── OfferRejected             400 offer_rejected           (issuer refused code or PIN)
     └── TxCodeRequired            400 tx_code_required
     UpstreamError
     ├── IssuerFailed              502 issuer_failed
@@ -42,6 +43,7 @@ __all__ = [
     "IssuerFailed",
     "ModeNotAllowed",
     "OfferInvalid",
+    "OfferRejected",
     "PasswordTooShort",
     "ScenarioMismatch",
     "ScenarioNotApplicable",
@@ -138,6 +140,14 @@ class ScenarioMismatch(BadRequest):
 class OfferInvalid(BadRequest):
     code = "offer_invalid"
     title = "Invalid credential offer"
+
+
+class OfferRejected(BadRequest):
+    """The issuer's token endpoint refused the pre-authorized code or the PIN; the issuer's
+    own ``upstream_code`` / ``reason`` / ``attempts_left`` are passed on."""
+
+    code = "offer_rejected"
+    title = "The issuer refused the offer's code or PIN"
 
 
 class TxCodeRequired(BadRequest):

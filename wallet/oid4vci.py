@@ -27,7 +27,7 @@ import orjson
 
 from core.jose import b64u_encode, json_dumps
 from core.signing import Signer
-from wallet.errors import IssuerFailed, OfferInvalid, TxCodeRequired
+from wallet.errors import IssuerFailed, OfferInvalid, OfferRejected, TxCodeRequired
 from wallet.upstream import Upstream
 
 __all__ = ["PRE_AUTH_GRANT", "PickedUp", "pick_up", "resolve_offer"]
@@ -154,8 +154,13 @@ def pick_up(upstream: Upstream, *, offer: Mapping[str, Any], tx_code: str | None
     form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant["pre-authorized_code"]}
     if tx_code:
         form["tx_code"] = tx_code
-    token = upstream.post(_token_endpoint(upstream, issuer, meta, meta_ttl), data=form,
-                          error=IssuerFailed)
+    try:
+        token = upstream.post(_token_endpoint(upstream, issuer, meta, meta_ttl), data=form,
+                              error=IssuerFailed)
+    except IssuerFailed as exc:
+        if exc.extra.get("upstream_status") == 400:  # RFC 6749 §5.2: the grant was refused
+            raise OfferRejected(**exc.extra) from exc
+        raise
     access_token = token.get("access_token") if isinstance(token, dict) else None
     if not isinstance(access_token, str):
         raise IssuerFailed("token response without access_token")

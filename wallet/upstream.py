@@ -62,14 +62,16 @@ class Upstream:
         except httpx.HTTPError as exc:
             raise error(f"{method} {url}: {type(exc).__name__}") from exc
         if resp.status_code >= 400:
-            code = None
+            extra: dict[str, Any] = {}
             try:
                 body = resp.json()
-                code = body.get("code") or body.get("error") if isinstance(body, dict) else None
             except ValueError:
-                pass
+                body = None
+            if isinstance(body, dict):
+                extra = {"upstream_code": body.get("code") or body.get("error")}
+                extra.update({k: body[k] for k in ("reason", "attempts_left") if k in body})
             raise error(f"{method} {url}: HTTP {resp.status_code}",
-                        upstream_status=resp.status_code, upstream_code=code)
+                        upstream_status=resp.status_code, **extra)
         return resp
 
     @staticmethod
