@@ -16,7 +16,8 @@ own stable ``code`` (tests and clients key on it).
     ├── TypeNotAllowed             403 type_not_allowed     (another agency's license type)
     └── CredentialNotOwned         403 credential_not_owned (another agency's credential)
     NotFound
-    └── CredentialNotFound         404 credential_not_found
+    ├── CredentialNotFound         404 credential_not_found
+    └── StatusListNotFound         404 status_list_not_found
     Conflict
     ├── IdempotencyKeyReused       409 idempotency_key_reused
     ├── InvalidTransition          409 invalid_transition   (e.g. reinstate a revoked one)
@@ -27,7 +28,7 @@ OAuth/OpenID4VCI errors also carry the protocol's ``error`` member (RFC 6749 §5
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from core.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
 
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidToken",
     "InvalidTransition",
     "OfferAlreadyRedeemed",
+    "StatusListNotFound",
     "TypeNotAllowed",
     "UnknownType",
     "UnsupportedGrantType",
@@ -53,7 +55,7 @@ __all__ = [
 class _OAuthError:
     """Mixin: also render the RFC 6749 ``error`` member."""
 
-    code: str
+    code: ClassVar[str]
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         extra.setdefault("error", self.code)
@@ -118,6 +120,11 @@ class CredentialNotOwned(Forbidden):
 class CredentialNotFound(NotFound):
     code = "credential_not_found"
     title = "Credential not found"
+
+
+class StatusListNotFound(NotFound):
+    code = "status_list_not_found"
+    title = "Status list not found"
 
 
 class IdempotencyKeyReused(Conflict):

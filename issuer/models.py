@@ -62,8 +62,9 @@ class Token(SQLModel, table=True):
 
 
 class StatusListShard(SQLModel, table=True):
-    """One Token Status List (draft-ietf-oauth-status-list §4); ``dirty`` marks a change not
-    yet in ``token`` (regeneration is coalesced, see ``issuer.statuslists``)."""
+    """One Token Status List (draft-ietf-oauth-status-list-20 §4). ``changes`` counts status
+    changes; ``token`` was built at ``token_changes``: they differ while a change is not yet
+    published (regeneration is coalesced, see ``issuer.statuslists``)."""
 
     __tablename__ = "issuer_status_list"
 
@@ -71,7 +72,8 @@ class StatusListShard(SQLModel, table=True):
     bits: int
     size: int
     used: int = 0
-    dirty: bool = True
+    changes: int = 0
+    token_changes: int = -1
     token: str | None = Field(default=None, sa_type=Text)
     token_iat: int = Field(default=0, sa_type=BigInteger)
     token_exp: int = Field(default=0, sa_type=BigInteger)

@@ -1,0 +1,133 @@
+"""Status list shards and their tokens (draft-ietf-oauth-status-list-20).
+
+- Shards of ``status_list_size`` entries (2^20 by default), 2 bits each (§4.1; 0 VALID,
+  1 INVALID, 2 SUSPENDED, §7.1). A shard takes new indices until ``status_list_fill`` of it
+  is used, then the next shard opens.
+- Indices are drawn uniformly at random within the shard with the OS CSPRNG (§12.5 "herd
+  privacy": neighbouring indices say nothing about issue order) and never reused: the
+  ``(status_list_id, status_idx)`` UNIQUE constraint catches a racing draw.
+- Tokens (``statuslist+jwt``, §5.1) are rebuilt from the credential states on read, when a
+  change is pending and the last token is at least ``status_list_min_refresh_s`` old, or the
+  token nears its ``exp``: many revocations in a burst cost one signature (coalescing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from core.signing import Signer
+from core.statuslist import INVALID, SUSPENDED, StatusList, sign_status_list_token
+from issuer.errors import StatusListNotFound
+from issuer.models import Credential, StatusListShard
+from issuer.settings import IssuerSettings
+
+__all__ = ["STATE_VALUES", "PublishedList", "allocate", "mark_changed", "published"]
+
+BITS = 2
+STATE_VALUES = {"revoked": INVALID, "suspended": SUSPENDED}
+
+
+def _open_shard(session: Session, settings: IssuerSettings, need: int, now: int
+                ) -> StatusListShard:
+    cap = int(settings.status_list_size * settings.status_list_fill)
+    shard = session.exec(
+        select(StatusListShard)
+        .where(StatusListShard.size == settings.status_list_size,
+               col(StatusListShard.used) + need <= cap)
+        .order_by(col(StatusListShard.id)).limit(1)).first()
+    if shard is None:
+        shard = StatusListShard(bits=BITS, size=settings.status_list_size, created_at=now)
+        session.add(shard)
+        session.flush()
+    return shard
+
+
+def _used(session: Session, list_id: int) -> set[int]:
+    rows = session.exec(select(Credential.status_idx)
+                        .where(Credential.status_list_id == list_id)).all()
+    return set(rows)
+
+
+def allocate(session: Session, settings: IssuerSettings, n: int, now: int
+             ) -> list[tuple[int, int]]:
+    """``n`` fresh ``(list_id, idx)`` pairs, random and unused, in the caller's transaction.
+
+    A batch larger than a shard's remaining room is split over shards."""
+    out: list[tuple[int, int]] = []
+    cap = int(settings.status_list_size * settings.status_list_fill)
+    while len(out) < n:
+        want = min(n - len(out), cap)
+        shard = _open_shard(session, settings, want, now)
+        assert shard.id is not None
+        room = cap - shard.used
+        want = min(want, room)
+        # One query for the shard's used set beats a probe per draw for batches; a single
+        # draw probes instead (a shard may hold a million rows).
+        taken = _used(session, shard.id) if want > 1 else set()
+        picked: set[int] = set()
+        while len(picked) < want:
+            idx = secrets.randbelow(shard.size)
+            if idx in taken or idx in picked:
+                continue
+            if want == 1 and session.exec(select(Credential.id).where(
+                    Credential.status_list_id == shard.id,
+                    Credential.status_idx == idx)).first():
+                continue
+            picked.add(idx)
+        session.execute(update(StatusListShard).where(col(StatusListShard.id) == shard.id)
+                        .values(used=StatusListShard.used + want))
+        session.expire(shard)
+        out.extend((shard.id, idx) for idx in picked)
+    return out
+
+
+def mark_changed(session: Session, list_id: int) -> None:
+    session.execute(update(StatusListShard).where(col(StatusListShard.id) == list_id)
+                    .values(changes=StatusListShard.changes + 1))
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    token: str
+    etag: str
+    iat: int
+    ttl: int
+
+
+def published(*, session: Session, settings: IssuerSettings, signer: Signer, list_id: int,
+              now: int) -> PublishedList:
+    """The current token of shard ``list_id``, rebuilt first when due (see module doc)."""
+    shard = session.get(StatusListShard, list_id)
+    if shard is None:
+        raise StatusListNotFound(f"no status list {list_id}")
+    pending = shard.changes != shard.token_changes
+    due = (shard.token is None
+           or (pending and now - shard.token_iat >= settings.status_list_min_refresh_s)
+           or now >= shard.token_exp - settings.status_list_ttl_s)
+    if due:
+        changes = shard.changes
+        lst = StatusList(shard.bits, shard.size)
+        for idx, state in session.exec(
+                select(Credential.status_idx, Credential.state)
+                .where(Credential.status_list_id == list_id,
+                       col(Credential.state).in_(tuple(STATE_VALUES)))).all():
+            lst.set(idx, STATE_VALUES[state])
+        token = sign_status_list_token(
+            signer=signer, sub=settings.status_list_uri(list_id), status_list=lst, iat=now,
+            exp=now + settings.status_list_token_lifetime_s, ttl=settings.status_list_ttl_s,
+            iss=settings.issuer_url)
+        shard.token = token
+        shard.token_iat = now
+        shard.token_exp = now + settings.status_list_token_lifetime_s
+        shard.token_changes = changes
+        shard.etag = hashlib.sha256(token.encode()).hexdigest()[:32]
+        session.add(shard)
+        session.commit()
+    assert shard.token is not None and shard.etag is not None
+    return PublishedList(token=shard.token, etag=shard.etag, iat=shard.token_iat,
+                         ttl=settings.status_list_ttl_s)
