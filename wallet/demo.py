@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
 from core.db import make_engine
 from wallet import accounts, credentials
 from wallet.errors import IssuerFailed
@@ -84,11 +84,11 @@ def _agency_token(upstream: Upstream, issuer: str) -> str:
     return token
 
 
-def bootstrap(settings: Settings, *, http: httpx.Client) -> None:
+def bootstrap(settings: Settings, *, http: httpx.Client, clock: Clock | None = None) -> None:
     """Seed the demo citizen and pick up the four demo licenses (dev mode; idempotent)."""
     if not settings.is_dev:
         return
-    clock = SystemClock()
+    clock = clock or SystemClock()
     upstream = Upstream(http, clock)
     issuer = f"{settings.public_url.rstrip('/')}/issuer"
     engine = make_engine(settings.database_url)
