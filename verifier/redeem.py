@@ -19,14 +19,12 @@ Redeemer = Callable[..., str]
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
 
-def http_redeemer(http: httpx.Client, *, url: str, client_secret: str,
-                  timeout: float) -> Redeemer:
+def http_redeemer(http: httpx.Client, *, url: str, client_secret: str) -> Redeemer:
     def redeem(*, token: str, nonce: str, aud: str, scenario: str) -> str:
         try:
             resp = http.post(url, json={"token": token, "nonce": nonce, "aud": aud,
                                         "scenario": scenario},
-                             headers={"Authorization": f"Bearer {client_secret}"},
-                             timeout=timeout)
+                             headers={"Authorization": f"Bearer {client_secret}"})
         except httpx.HTTPError as exc:
             raise RedeemFailed(f"wallet unreachable: {type(exc).__name__}",
                                wallet_code="wallet_unreachable") from exc

@@ -37,8 +37,8 @@ def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: i
     with engine.begin() as conn:
         if backend in ("postgresql", "sqlite"):
             ins = pg_insert(table) if backend == "postgresql" else sqlite_insert(table)
-            result = conn.execute(ins.values(**values).on_conflict_do_nothing())
-            return bool(result.rowcount == 1)
+            stmt = ins.values(**values).on_conflict_do_nothing().returning(table.c.digest)
+            return conn.execute(stmt).first() is not None
     try:  # pragma: no cover - other backends: the constraint raises
         with engine.begin() as conn:
             conn.execute(table.insert().values(**values))

@@ -73,7 +73,7 @@ def trust_source(settings: Settings, engine: Engine,
 
         def fetch() -> str:
             try:
-                resp = client.get(src, timeout=settings.http_timeout_s)
+                resp = client.get(src)
             except httpx.HTTPError as exc:
                 raise UpstreamError(f"trust list fetch failed: {type(exc).__name__}") from exc
             if resp.status_code != 200:
@@ -107,12 +107,11 @@ def build_verifier(settings: Settings, *, engine: Engine, clock: Clock,
     trust = TrustStore(source=trust_source(settings, engine, http), anchor=anchor,
                        clock=clock, algorithms=algorithms,
                        refresh_s=settings.trust_refresh_s, leeway=settings.leeway_s)
-    status = StatusCache(fetch=http_fetcher(http, timeout=settings.http_timeout_s),
+    status = StatusCache(fetch=http_fetcher(http),
                          clock=clock, algorithms=algorithms, leeway=settings.leeway_s,
                          max_cache_s=settings.status_cache_max_s)
     redeem = http_redeemer(http, url=settings.redeem_url,
-                           client_secret=settings.wallet_client_secret.get_secret_value(),
-                           timeout=settings.http_timeout_s)
+                           client_secret=settings.wallet_client_secret.get_secret_value())
     return Verifier(engine=engine, clock=clock, policies=load_policies(), trust=trust,
                     status=status, redeem=redeem, org_audience=settings.org_audience,
                     algorithms=algorithms, leeway=settings.leeway_s)

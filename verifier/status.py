@@ -58,12 +58,13 @@ class IssuerKeys:
         return key
 
 
-def http_fetcher(http: httpx.Client, *, timeout: float) -> Callable[[str], str]:
-    """GET a status list; every httpx failure becomes ``UpstreamError`` here."""
+def http_fetcher(http: httpx.Client) -> Callable[[str], str]:
+    """GET a status list (the client carries the timeout); every httpx failure becomes
+    ``UpstreamError`` here."""
 
     def fetch(uri: str) -> str:
         try:
-            resp = http.get(uri, headers={"Accept": ACCEPT}, timeout=timeout)
+            resp = http.get(uri, headers={"Accept": ACCEPT})
         except httpx.HTTPError as exc:
             raise UpstreamError(f"status list fetch failed: {type(exc).__name__}") from exc
         if resp.status_code != 200:

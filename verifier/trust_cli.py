@@ -41,7 +41,7 @@ DEFAULT_TTL_S = 30 * 86400
 
 def _get_json(http: httpx.Client, url: str) -> dict[str, Any]:
     try:
-        resp = http.get(url, timeout=10)
+        resp = http.get(url)
         resp.raise_for_status()
         data = resp.json()
     except (httpx.HTTPError, ValueError) as exc:
