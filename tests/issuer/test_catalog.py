@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from issuer.catalog import IDENTITY_DOCUMENTS, license_types
 
-from .conftest import TestClient, ISS, id_card_claims
+from .conftest import ISS, TestClient, id_card_claims
 
 _TRAVEL = {"name": "张三", "name_en": "ZHANG SAN", "sex": "男", "birthdate": "1990-05-01",
            "nationality": "中国", "document_number": "E12345678",

@@ -9,7 +9,7 @@ from core.clock import FixedClock
 from core.credential import StaticKeys, verify
 from keys.software import SoftwareSigner
 
-from .conftest import TestClient, ISS, agency_token, bearer, id_card_claims, issue_id_card, jpeg_b64
+from .conftest import ISS, TestClient, agency_token, bearer, id_card_claims, issue_id_card, jpeg_b64
 
 
 def _verify(client: TestClient, sd_jwt: str, now: int):
