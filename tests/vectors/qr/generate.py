@@ -2,10 +2,10 @@
 
     .venv/bin/python tests/vectors/qr/generate.py
 
-Keys and salts come from fixed seeds, so ``worked_example.json`` (Ed25519, whose
-signatures are deterministic) comes out identical on every run; the two id_card vectors
-use ES256, whose signatures are randomised, so they change on every run — commit them
-once and only regenerate on purpose.
+Keys and salts come from fixed seeds. ``worked_example.json`` is built by hand (JSON by
+orjson, Ed25519 signatures, which are deterministic), so it comes out identical on every
+run. The two id_card vectors go through ``core.credential`` with ES256, whose signatures
+are randomised, so they change on every run: commit them once, regenerate on purpose.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519  # noqa: E402
 
-from core.credential import issue, present  # noqa: E402
+from core.jose import b64u_encode, json_dumps  # noqa: E402
 from core.qr import encode_offline, qr_version  # noqa: E402
 from core.qr._packing import pack  # noqa: E402
 from keys.software import SoftwareSigner  # noqa: E402
@@ -52,22 +52,30 @@ def es256_signer(label: str) -> SoftwareSigner:
 
 
 def worked_example() -> dict[str, object]:
+    """Built by hand (RFC 9901 §4) so that it depends on nothing but this file."""
     issuer, holder = ed25519_signer("elicense qr issuer"), ed25519_signer("elicense qr holder")
     salts = seeded("elicense qr worked example")
-    sd_jwt = issue(
-        signer=issuer, iss="https://city.example/issuer",
-        vct="https://city.example/issuer/vct/id_card",
-        claims={"agency": "psb", "name": "Li Lei", "age_over_18": True},
-        sd=["name", "age_over_18"], holder_jwk=holder.public_jwk(),
-        iat=1_790_000_000, exp=1_790_000_000 + 86400 * 365,
-        status={"status_list": {"idx": 7, "uri": "https://city.example/issuer/status-lists/1"}},
-        token_bytes=salts,
-    )
-    presentation = present(
-        sd_jwt, disclose=["age_over_18"], holder=holder,
-        aud="urn:elicense:offline:internet_cafe", nonce="bm9uY2Utb2YtdGhlLXdhbGxldA",
-        iat=1_790_000_060,
-    )
+    iss = "https://city.example/issuer"
+    disclosures = {
+        name: b64u_encode(json_dumps([b64u_encode(salts(16)), name, value]))
+        for name, value in (("name", "Li Lei"), ("age_over_18", True))
+    }
+    holder_key = {k: holder.public_jwk()[k] for k in ("kty", "crv", "x")}
+    payload = {
+        "iss": iss, "iat": 1_790_000_000, "exp": 1_790_000_000 + 86400 * 365,
+        "vct": f"{iss}/vct/id_card", "cnf": {"jwk": holder_key},
+        "status": {"status_list": {"idx": 7, "uri": f"{iss}/status-lists/1"}},
+        "agency": "psb",
+        "_sd": sorted(_digest(d) for d in disclosures.values()),
+        "_sd_alg": "sha-256",
+    }
+    body = _jws({"typ": "dc+sd-jwt", "alg": "EdDSA", "kid": issuer.kid}, payload, issuer) + "~"
+    body += disclosures["age_over_18"] + "~"
+    kb = _jws({"alg": "EdDSA", "typ": "kb+jwt"}, {
+        "iat": 1_790_000_060, "aud": "urn:elicense:offline:internet_cafe",
+        "nonce": "bm9uY2Utb2YtdGhlLXdhbGxldA", "sd_hash": _digest(body),
+    }, holder)
+    presentation = body + kb
     elv1 = encode_offline(presentation)
     return {
         "description": "Ed25519 issuer and holder, one disclosure (age_over_18), KB-JWT",
@@ -78,6 +86,15 @@ def worked_example() -> dict[str, object]:
         "elv1": elv1,
         "qr_version": qr_version(elv1),
     }
+
+
+def _jws(header: dict[str, object], payload: dict[str, object], signer: SoftwareSigner) -> str:
+    signing_input = b64u_encode(json_dumps(header)) + "." + b64u_encode(json_dumps(payload))
+    return signing_input + "." + b64u_encode(signer.sign(signing_input.encode("ascii")))
+
+
+def _digest(text: str) -> str:
+    return b64u_encode(hashlib.sha256(text.encode("ascii")).digest())
 
 
 def id_card(scenario: str) -> dict[str, object]:
