@@ -62,6 +62,7 @@ class Env:
     engine: Engine
     issuer_signer: SoftwareSigner
     has_issuer: bool
+    app: FastAPI
     tokens: dict[str, str] = field(default_factory=dict)
 
     def keys(self) -> StaticKeys:
@@ -90,8 +91,9 @@ class Env:
             return user.id
 
 
-def build_env(db_url: str, clock: FixedClock, **overrides: Any) -> Generator[Env, None, None]:
-    settings = Settings(database_url=db_url, public_url=PUBLIC_URL, **overrides)
+def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
+              **overrides: Any) -> Generator[Env, None, None]:
+    settings = Settings(database_url=db_url, public_url=public_url, **overrides)
     subapps: list[FastAPI] = []
 
     @asynccontextmanager
@@ -103,10 +105,10 @@ def build_env(db_url: str, clock: FixedClock, **overrides: Any) -> Generator[Env
             yield
 
     parent = FastAPI(lifespan=lifespan)
-    http = TestClient(parent, base_url=PUBLIC_URL)
+    http = TestClient(parent, base_url=public_url)
     issuer_mod = _issuer_module()
     if issuer_mod is not None:
-        isettings = issuer_mod.Settings(database_url=db_url, public_url=PUBLIC_URL)
+        isettings = issuer_mod.Settings(database_url=db_url, public_url=public_url)
         subapps.append(issuer_mod.create_app(isettings, http=http, clock=clock))
         parent.mount("/issuer", subapps[-1])
     parent.mount("/verifier", catalog_app())
@@ -117,7 +119,8 @@ def build_env(db_url: str, clock: FixedClock, **overrides: Any) -> Generator[Env
         if issuer_mod is not None and hasattr(issuer_mod, "bootstrap"):
             issuer_mod.bootstrap(isettings, http=http, clock=clock)
         yield Env(http=http, settings=settings, clock=clock, engine=engine,
-                  issuer_signer=generate_signer("EdDSA"), has_issuer=issuer_mod is not None)
+                  issuer_signer=generate_signer("EdDSA"), has_issuer=issuer_mod is not None,
+                  app=parent)
     engine.dispose()
 
 

@@ -1,0 +1,96 @@
+"""The citizen page in Debian's Chromium (Playwright): log in as the demo citizen, open a
+license, show its QR, see it refresh, and decode the QR from a screenshot."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from core.clock import SystemClock
+from core.qr import decode_image
+from tests.wallet.conftest import Env, build_env
+from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+
+CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    import uvicorn
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The system clock: the page and the server must agree on what "now" is.
+    gen = build_env(db_url, SystemClock(), public_url=base, qr_refresh_s=2)  # type: ignore[arg-type]
+    env = next(gen)
+    try:
+        if not env.has_issuer:
+            pytest.skip("issuer.app not built yet")
+        bootstrap(env.settings, http=env.http)
+        server = uvicorn.Server(uvicorn.Config(env.app, host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        try:
+            yield base, env
+        finally:
+            server.should_exit = True
+            thread.join(10)
+    finally:
+        gen.close()
+
+
+def test_demo_citizen_shows_a_refreshing_qr(served: tuple[str, Env]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, _env = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
+            page.goto(f"{base}/wallet/")
+            page.fill("#username", DEMO_USER)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("#login-button")
+            page.click("li[data-type=id_card] a")
+            page.select_option("#scenario", "hotel_checkin")
+            page.select_option("#mode", "online")
+            page.click("#show-qr")
+            page.wait_for_function(
+                "document.getElementById('qr').dataset.payload.startsWith('ELR1:')")
+            first = page.get_attribute("#qr", "data-payload")
+            page.wait_for_function(
+                f"document.getElementById('qr').dataset.payload !== '{first}'", timeout=15000)
+            before = page.get_attribute("#qr", "data-payload")
+            shot = page.screenshot(full_page=True)
+            after = page.get_attribute("#qr", "data-payload")
+            assert before != first and before and before.startswith("ELR1:")
+            assert decode_image(shot) in {before, after}
+            box = page.locator("#qr").bounding_box()
+            assert box is not None and box["width"] >= 300  # full width on the phone
+        finally:
+            browser.close()
