@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from core.errors import ELicenseError
+from core.errors import BadRequest, ELicenseError
 from core.qr import MAX_IMAGE_BYTES, decode_image, parse_payload
 from core.qr.errors import QrImageTooLarge
 
@@ -36,8 +36,11 @@ def read_argument(arg: str) -> str:
         is_file = False
     if not is_file:
         return arg
-    with path.open("rb") as fh:
-        data = fh.read(MAX_IMAGE_BYTES + 1)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_IMAGE_BYTES + 1)
+    except OSError as exc:
+        raise BadRequest(f"cannot read {arg}: {exc.strerror}") from exc
     if data.startswith(_IMAGE_MAGIC):
         if len(data) > MAX_IMAGE_BYTES:
             raise QrImageTooLarge(f"image over {MAX_IMAGE_BYTES} bytes")

@@ -4,6 +4,7 @@ payload itself in; the compact SD-JWT+KB out; exit 1 with the stable code on fai
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,20 @@ def test_unreadable_or_empty_images(tmp_path: Path) -> None:
     result = _run(str(blank))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: qr_not_found:")
+
+
+def test_unreadable_file_is_a_typed_error(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"x")
+    secret.chmod(0)
+    try:
+        if os.access(secret, os.R_OK):
+            pytest.skip("running as a user who can read any file")
+        result = _run(str(secret))
+    finally:
+        secret.chmod(0o600)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: invalid_request:")
 
 
 def test_real_subprocess(tmp_path: Path) -> None:

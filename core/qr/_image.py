@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 import zlib
 
 import zxingcpp
@@ -35,13 +34,13 @@ def decode_image(
     if len(data) > max_bytes:
         raise QrImageTooLarge(f"image over {max_bytes} bytes")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
-                if image.width * image.height > max_pixels:
-                    raise QrImageTooLarge(f"image over {max_pixels} pixels")
-                gray = image.convert("L")
+        with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
+            if image.width * image.height > max_pixels:
+                raise QrImageTooLarge(f"image over {max_pixels} pixels")
+            gray = image.convert("L")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses > 2 x its MAX_IMAGE_PIXELS itself and warns above it (an error
+        # where warnings are errors); no catch_warnings here: it is not thread-safe.
         raise QrImageTooLarge("image over Pillow's pixel limit") from exc
     except _PIL_ERRORS as exc:
         raise QrImageInvalid("not a readable PNG or JPEG image") from exc

@@ -219,6 +219,14 @@ def test_payload_limit_is_exact() -> None:
     assert parse_payload(GOOD, max_payload=len(GOOD))[0] == "offline"
 
 
+def test_lone_surrogates_are_typed_errors() -> None:
+    assert _code("ELV1:\ud800") == "qr_payload_invalid"
+    assert _code("ELR1:" + "A" * 31 + "\ud800") == "qr_payload_invalid"
+    with pytest.raises(ELicenseError) as info:
+        encode_offline("e30.\ud800~")
+    assert info.value.code == "qr_payload_invalid"
+
+
 def test_non_text_is_invalid() -> None:
     assert _code(b"ELV1:") == "qr_payload_invalid"  # type: ignore[arg-type]
 
