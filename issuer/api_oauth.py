@@ -54,7 +54,8 @@ def token(
     now = ctx.clock.now()
     if grant_type == "client_credentials":
         cid, secret = _client_auth(request, client_id, client_secret)
-        client = oauth.check_client(session=session, client_id=cid, secret=secret)
+        client = oauth.check_client(session=session, settings=ctx.settings, client_id=cid,
+                                    secret=secret)
         tok, granted = oauth.issue_client_token(session=session, client=client, scope=scope,
                                                 now=now, ttl_s=ctx.settings.access_token_ttl_s)
         session.commit()

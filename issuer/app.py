@@ -84,7 +84,7 @@ def bootstrap(settings: IssuerSettings, *, http: Any = None, clock: Clock | None
                                        alg=settings.issuer_alg, settings=settings, clock=clock)
             agencies.ensure_agencies(session=session, now=now)
             if settings.is_dev:
-                agencies.ensure_demo_clients(session=session, now=now)
+                agencies.ensure_demo_clients(session=session, settings=settings, now=now)
                 log.warning("issuer: demo agency clients demo-<code> / demo-<code>-secret "
                             "are active (dev mode)")
             session.commit()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from issuer.catalog import license_types
 from issuer.errors import InsufficientScope, InvalidClient, InvalidScope, InvalidToken
 from issuer.models import Client, Token
+from issuer.settings import IssuerSettings
 
 __all__ = [
     "ACTIONS",
@@ -35,9 +37,17 @@ __all__ = [
 ]
 
 ACTIONS = ("issue", "revoke", "read")
-_hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 second recommendation)
-# Verifying against this keeps "unknown client" as slow as "wrong secret".
-_DUMMY_HASH = _hasher.hash("dummy-secret-for-timing")
+
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
+    """argon2id hasher, and a dummy hash so "unknown client" costs as much as a wrong one."""
+    h = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    return h, h.hash("dummy-secret-for-timing")
+
+
+def hasher(settings: IssuerSettings) -> tuple[PasswordHasher, str]:
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
 
 
 @dataclass(frozen=True)
@@ -67,19 +77,21 @@ def agency_scopes(agency: str) -> frozenset[str]:
                      if lt.agency == agency for a in ACTIONS)
 
 
-def create_client(*, session: Session, client_id: str, agency: str, secret: str,
-                  now: int) -> Client:
-    client = Client(client_id=client_id, agency_code=agency, secret_hash=_hasher.hash(secret),
-                    created_at=now)
+def create_client(*, session: Session, settings: IssuerSettings, client_id: str, agency: str,
+                  secret: str, now: int) -> Client:
+    client = Client(client_id=client_id, agency_code=agency,
+                    secret_hash=hasher(settings)[0].hash(secret), created_at=now)
     session.add(client)
     return client
 
 
-def check_client(*, session: Session, client_id: str, secret: str) -> Client:
+def check_client(*, session: Session, settings: IssuerSettings, client_id: str,
+                 secret: str) -> Client:
     """The enabled client whose argon2id hash matches ``secret``, else ``invalid_client``."""
     client = session.get(Client, client_id)
+    h, dummy = hasher(settings)
     try:
-        _hasher.verify(client.secret_hash if client else _DUMMY_HASH, secret)
+        h.verify(client.secret_hash if client else dummy, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise InvalidClient("client authentication failed") from None
     if client is None or client.disabled:

@@ -40,6 +40,10 @@ class IssuerSettings(BaseServiceSettings):
     portrait_max_side: int = 1024
     # UTC offset of the city (age_over_18 / age_over_60 are computed on its calendar).
     local_utc_offset_s: int = 8 * 3600
+    # argon2id cost of client secrets (RFC 9106 second recommendation by default); tests
+    # lower it, prod refuses less than the default memory.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
     # Web page session lifetime.
     session_ttl_s: int = 3600
 
@@ -49,6 +53,8 @@ class IssuerSettings(BaseServiceSettings):
             raise ValueError("issuer_alg must be ES256 or EdDSA")
         if not 0 < self.status_list_fill <= 1:
             raise ValueError("status_list_fill must be in (0, 1]")
+        if not self.is_dev and self.argon2_memory_kib < 65_536:
+            raise ValueError("argon2_memory_kib below 64 MiB is for tests only")
         if self.status_list_size < 16 or self.status_list_size % 8:
             raise ValueError("status_list_size must be a multiple of 8, at least 16")
         return self

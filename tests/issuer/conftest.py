@@ -35,6 +35,8 @@ ISS = f"{BASE}/issuer"
 def make_settings(db_url: str, **kw: Any) -> IssuerSettings:
     kw.setdefault("status_list_min_refresh_s", 0)
     kw.setdefault("status_list_size", 2**14)
+    kw.setdefault("argon2_time_cost", 1)
+    kw.setdefault("argon2_memory_kib", 1024)
     return IssuerSettings(database_url=db_url, public_url=BASE, mode="dev", **kw)
 
 
