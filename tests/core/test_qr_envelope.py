@@ -272,3 +272,27 @@ def test_parse_online_refuses_offline_payloads() -> None:
     with pytest.raises(ELicenseError) as info:
         decode_offline(new_online_token())
     assert info.value.code == "qr_prefix_unknown"
+
+
+_SD_JWT, _ISSUER, _HOLDER = _credential("EdDSA", CLAIMS)
+_PRESENTATION = present(_SD_JWT, disclose=["name", "address"], holder=_HOLDER, nonce="n",
+                        aud="urn:elicense:offline:hotel_checkin", iat=NOW)
+_PAYLOAD = encode_offline(_PRESENTATION)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(5, len(_PAYLOAD) - 1), st.sampled_from(ALPHABET))
+def test_a_corrupted_payload_never_yields_an_accepted_presentation(pos: int, ch: str) -> None:
+    """Flip one character: either a typed envelope error, or a text that verify() refuses
+    (the envelope adds no trust; a recomputed digest cannot hide a changed disclosure)."""
+    text = _PAYLOAD[:pos] + ch + _PAYLOAD[pos + 1 :]
+    try:
+        _, presentation = parse_payload(text)
+    except ELicenseError as exc:
+        assert exc.code in {"qr_payload_invalid", "qr_payload_too_large"}
+        return
+    if presentation == _PRESENTATION:
+        return  # the same character was drawn
+    with pytest.raises(ELicenseError):
+        verify(presentation, keys=StaticKeys({ISS: [_ISSUER.public_jwk()]}),
+               key_binding=True, now=NOW, nonce="n", aud="urn:elicense:offline:hotel_checkin")
