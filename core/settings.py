@@ -27,6 +27,11 @@ class BaseServiceSettings(BaseSettings):
     allowed_algs: tuple[str, ...] = ("ES256", "EdDSA")
     # Seconds of clock skew tolerated on exp / nbf / iat.
     leeway_s: int = 60
+    # PKCS#11 HSM (keys/pkcs11.py): the module (.so) path, the token holding the keys and
+    # the user PIN. Unset = no HSM; keys with backend "pkcs11" then cannot sign.
+    hsm_module: str | None = None
+    hsm_token_label: str | None = None
+    hsm_pin: SecretStr | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> BaseServiceSettings:

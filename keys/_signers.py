@@ -76,6 +76,8 @@ def signer_for_row(row: SigningKey, settings: BaseServiceSettings) -> StoredSign
         if hit is not None:
             _cache.move_to_end(ck)
             return hit
+    if row.private_ciphertext is None:  # a pkcs11 row: keys.pkcs11 signs for it
+        raise KeyDecryptionFailed(f"key {row.kid!r} has no ciphertext (backend {row.backend})")
     plaintext = wrapper.decrypt(row.private_ciphertext, kid=row.kid)
     try:
         inner = signer_from_private_jwk(json_loads_object(plaintext))

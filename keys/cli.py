@@ -1,7 +1,8 @@
 """``elicense keys``: operate the signing-key store (generate, list, rotate, JWKS, revoke).
 
 Uses the database and key-encryption secret of ``core.settings.BaseServiceSettings``
-(``ELICENSE_DATABASE_URL``, ``ELICENSE_KEY_ENCRYPTION_SECRET``). Output never contains
+(``ELICENSE_DATABASE_URL``, ``ELICENSE_KEY_ENCRYPTION_SECRET``; with ``--hsm`` the PKCS#11
+token of ``ELICENSE_HSM_MODULE`` / ``_TOKEN_LABEL`` / ``_PIN``). Output never contains
 private material: ``list`` shows kid, alg, state and dates; ``jwks`` the public key set.
 """
 
@@ -20,7 +21,7 @@ from core.db import make_engine
 from core.errors import ELicenseError
 from core.settings import BaseServiceSettings
 from keys import service
-from keys.models import KeyState
+from keys.models import KeyBackend, KeyState
 
 __all__ = ["app"]
 
@@ -54,11 +55,14 @@ def generate(
     alg: str = typer.Option("ES256", help="ES256 or EdDSA."),
     activate: bool = typer.Option(False, "--activate",
                                   help="Make it active now (retiring the current key)."),
+    hsm: bool = typer.Option(False, "--hsm", help="Generate inside the PKCS#11 token "
+                             "(ELICENSE_HSM_*) instead of the encrypted store."),
 ) -> None:
     """Generate a key (pending: published in the JWKS but not signing yet)."""
+    backend = KeyBackend.PKCS11 if hsm else KeyBackend.SOFTWARE
     with _session() as (session, settings):
         row = service.generate(session=session, owner=owner, alg=alg, settings=settings,
-                               clock=SystemClock())
+                               clock=SystemClock(), backend=backend.value)
         if activate:
             row = service.activate(session=session, kid=row.kid, clock=SystemClock())
         typer.echo(f"{row.kid} {row.alg} {row.state}")
@@ -76,7 +80,8 @@ def list_(owner: str | None = typer.Option(None, help="Only this owner's keys.")
                 continue
             typer.echo(f"{row.owner}\t{row.kid}\t{row.alg}\t{row.state}\t"
                        f"created={_date(row.created_at)}\tactivated={_date(row.activated_at)}\t"
-                       f"retired={_date(row.retired_at)}\tnot_after={_date(row.not_after)}")
+                       f"retired={_date(row.retired_at)}\tnot_after={_date(row.not_after)}\t"
+                       f"backend={row.backend}")
 
 
 @app.command()
@@ -86,12 +91,16 @@ def rotate(
     retain_days: int | None = typer.Option(
         None, help="Keep the retired key in the JWKS this many days (the longest validity "
                    "of credentials it signed); default: until revoked."),
+    hsm: bool | None = typer.Option(None, "--hsm/--software",
+                                    help="Backend of a new key (default: the current key's)."),
 ) -> None:
     """Promote the oldest pending key (or a new one) and retire the active key."""
     with _session() as (session, settings):
         row = service.rotate(session=session, owner=owner, alg=alg, settings=settings,
                              clock=SystemClock(),
-                             retain_s=None if retain_days is None else retain_days * 86400)
+                             retain_s=None if retain_days is None else retain_days * 86400,
+                             backend=None if hsm is None else
+                             (KeyBackend.PKCS11 if hsm else KeyBackend.SOFTWARE).value)
         typer.echo(f"{row.kid} {row.alg} {row.state}")
 
 

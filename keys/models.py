@@ -1,8 +1,10 @@
 """The signing-key table (DESIGN §1 keys/, §2 "kid = RFC 7638 thumbprint").
 
 One row per key pair of any owner (``issuer``, ``trust_anchor``, ``verifier``,
-``wallet:<user>``). The private JWK is stored only as AES-256-GCM ciphertext
-(``keys.crypto``); the public JWK is plain JSON text so that JWKS never decrypts anything.
+``wallet:<user>``). ``backend`` says where the private key lives: ``software`` = stored here
+only as AES-256-GCM ciphertext (``keys.crypto``); ``pkcs11`` = generated inside an HSM token
+and never extractable (``keys.pkcs11``): the row keeps the token and key labels, no
+ciphertext. The public JWK is plain JSON text so that JWKS never decrypts anything.
 
 States (``keys.service`` enforces the transitions)::
 
@@ -25,7 +27,12 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Index, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["KeyState", "SigningKey", "SigningKeyBase", "SigningKeyPublic"]
+__all__ = ["KeyBackend", "KeyState", "SigningKey", "SigningKeyBase", "SigningKeyPublic"]
+
+
+class KeyBackend(StrEnum):
+    SOFTWARE = "software"
+    PKCS11 = "pkcs11"
 
 
 class KeyState(StrEnum):
@@ -46,6 +53,10 @@ class SigningKeyBase(SQLModel):
     revoked_at: int | None = None
     # Retired keys stay in the JWKS until this time; None = until explicitly revoked.
     not_after: int | None = None
+    backend: str = Field(default=KeyBackend.SOFTWARE.value, max_length=16)
+    # pkcs11 keys: CKA_LABEL of the token (32 bytes max in PKCS#11) and of the key pair.
+    hsm_token_label: str | None = Field(default=None, max_length=32)
+    hsm_key_label: str | None = Field(default=None, max_length=200)
 
 
 class SigningKey(SigningKeyBase, table=True):
@@ -56,16 +67,23 @@ class SigningKey(SigningKeyBase, table=True):
             "state IN ('pending', 'active', 'retired', 'revoked')",
             name="ck_keys_signing_key_state",
         ),
+        CheckConstraint(
+            "(backend = 'software' AND private_ciphertext IS NOT NULL) OR "
+            "(backend = 'pkcs11' AND private_ciphertext IS NULL "
+            "AND hsm_token_label IS NOT NULL AND hsm_key_label IS NOT NULL)",
+            name="ck_keys_signing_key_backend",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     public_jwk: str = Field(sa_type=Text)
     # "v1." + base64url(nonce || AES-256-GCM ciphertext+tag) of the private JWK, AAD = kid.
-    private_ciphertext: str = Field(sa_type=Text, repr=False)
+    # None for pkcs11 keys (the private key never leaves the token).
+    private_ciphertext: str | None = Field(default=None, sa_type=Text, repr=False)
 
     def __repr__(self) -> str:  # never the ciphertext, let alone plaintext
         return (f"SigningKey(id={self.id!r}, owner={self.owner!r}, kid={self.kid!r}, "
-                f"alg={self.alg!r}, state={self.state!r})")
+                f"alg={self.alg!r}, state={self.state!r}, backend={self.backend!r})")
 
     __str__ = __repr__
 

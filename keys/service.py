@@ -11,6 +11,10 @@ Zero-downtime rotation: ``generate(..., state="pending")`` publishes the next ke
 JWKS (RFC 7517 key set) before it signs anything; ``rotate`` later promotes it (or a fresh
 key when none is pending) and retires the previous active key, which stays published until
 ``not_after`` — the expiry of the last credential it signed. kids are RFC 7638 thumbprints.
+
+Backends: ``software`` keys are encrypted in the row; ``pkcs11`` keys are generated inside
+the HSM token of the settings (``keys.pkcs11``, imported only when used) and the row keeps
+only the token and key labels. Rotation keeps the current key's backend unless told.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from keys.errors import (
     KeyStateInvalid,
     NoActiveKey,
 )
-from keys.models import KeyState, SigningKey
+from keys.models import KeyBackend, KeyState, SigningKey
 from keys.software import generate_signer
 
 __all__ = [
@@ -113,6 +117,14 @@ def active_signer(*, session: Session, owner: str, settings: BaseServiceSettings
     row = active_key(session=session, owner=owner)
     if row is None:
         raise NoActiveKey(f"owner {owner!r} has no active key")
+    return _signer(row, settings)
+
+
+def _signer(row: SigningKey, settings: BaseServiceSettings) -> Signer:
+    if row.backend == KeyBackend.PKCS11.value:
+        from keys import pkcs11  # python-pkcs11 is loaded only where an HSM is used
+
+        return pkcs11.signer_for_row(row, settings)
     return signer_for_row(row, settings)
 
 
@@ -124,31 +136,46 @@ def signer_for_kid(*, session: Session, kid: str, settings: BaseServiceSettings,
         raise KeyNotFound(f"no key {kid!r} for this owner")
     if row.state != KeyState.ACTIVE.value:
         raise KeyStateInvalid(f"key {kid!r} is {row.state}; only active keys sign")
-    return signer_for_row(row, settings)
+    return _signer(row, settings)
 
 
 # --- state changes --------------------------------------------------------------------
 
 
 def generate(*, session: Session, owner: str, alg: str, clock: Clock | None = None,
-             settings: BaseServiceSettings, state: str = KeyState.PENDING.value) -> SigningKey:
-    """A new key pair, encrypted at rest; ``state`` pending (published, not yet signing)
-    or active (signing now; other active keys of the owner are left as they are)."""
+             settings: BaseServiceSettings, state: str = KeyState.PENDING.value,
+             backend: str = KeyBackend.SOFTWARE.value) -> SigningKey:
+    """A new key pair, encrypted at rest (``backend`` software) or generated inside the
+    settings' HSM token (``backend`` pkcs11); ``state`` pending (published, not yet
+    signing) or active (signing now; other active keys of the owner are left as they are)."""
     if alg not in SUPPORTED or alg not in settings.allowed_algs:
         raise KeyAlgorithmUnsupported(f"algorithm {alg!r} not allowed")
     if state not in (KeyState.PENDING.value, KeyState.ACTIVE.value):
         raise KeyStateInvalid("a new key is pending or active")
-    inner = generate_signer(alg)
+    if backend not in (KeyBackend.SOFTWARE.value, KeyBackend.PKCS11.value):
+        raise KeyStateInvalid(f"unknown key backend {backend!r}")
     now = _now(clock)
-    public = {k: v for k, v in inner.public_jwk().items() if k in ("kty", "crv", "x", "y")}
-    ciphertext = wrapper_for(settings).encrypt(json_dumps(inner.private_jwk()), kid=inner.kid)
-    row = SigningKey(owner=owner, kid=inner.kid, alg=alg, state=state, created_at=now,
+    fields: dict[str, Any] = {"backend": backend}
+    if backend == KeyBackend.PKCS11.value:
+        from keys import pkcs11
+
+        hsm = pkcs11.generate_for_owner(settings=settings, owner=owner, alg=alg)
+        kid, public = hsm.kid, hsm.public_jwk()
+        fields.update(hsm_token_label=hsm.token_label, hsm_key_label=hsm.key_label)
+    else:
+        inner = generate_signer(alg)
+        kid, public = inner.kid, inner.public_jwk()
+        fields["private_ciphertext"] = wrapper_for(settings).encrypt(
+            json_dumps(inner.private_jwk()), kid=kid)
+    public = {k: v for k, v in public.items() if k in ("kty", "crv", "x", "y")}
+    row = SigningKey(owner=owner, kid=kid, alg=alg, state=state, created_at=now,
                      activated_at=now if state == KeyState.ACTIVE.value else None,
-                     public_jwk=json_dumps(public).decode(), private_ciphertext=ciphertext)
+                     public_jwk=json_dumps(public).decode(), **fields)
     session.add(row)
     session.commit()
     session.refresh(row)  # usable after the session closes
-    log.info("generated %s key kid=%s owner=%s state=%s", alg, row.kid, owner, state)
+    log.info("generated %s key kid=%s owner=%s state=%s backend=%s", alg, row.kid, owner,
+             state, backend)
     return row
 
 
@@ -174,11 +201,12 @@ def activate(*, session: Session, kid: str, clock: Clock | None = None,
 
 def rotate(*, session: Session, owner: str, settings: BaseServiceSettings,
            clock: Clock | None = None, alg: str | None = None, retain_until: int | None = None,
-           retain_s: int | None = None) -> SigningKey:
+           retain_s: int | None = None, backend: str | None = None) -> SigningKey:
     """Make a new key active and retire the current one.
 
     The oldest pending key of ``alg`` (published earlier, so verifiers already know it) is
-    promoted; without one a fresh key is generated. The retired key stays in the JWKS until
+    promoted; without one a fresh key is generated, on ``backend`` (default: the current
+    key's, so an HSM-backed owner stays in the HSM). The retired key stays in the JWKS until
     ``retain_until`` (or now + ``retain_s``): the expiry of the last credential it signed.
     Neither given: it stays published until revoked.
     """
@@ -186,6 +214,8 @@ def rotate(*, session: Session, owner: str, settings: BaseServiceSettings,
     current = active_key(session=session, owner=owner)
     if alg is None:
         alg = current.alg if current is not None else "ES256"
+    if backend is None:
+        backend = current.backend if current is not None else KeyBackend.SOFTWARE.value
     now = _now(clock)
     if retain_until is None and retain_s is not None:
         retain_until = now + retain_s
@@ -196,7 +226,7 @@ def rotate(*, session: Session, owner: str, settings: BaseServiceSettings,
         .order_by(col(SigningKey.created_at), col(SigningKey.id))).first()
     if pending is None:
         pending = generate(session=session, owner=owner, alg=alg, clock=clock,
-                           settings=settings)
+                           settings=settings, backend=backend)
     row = activate(session=session, kid=pending.kid, clock=clock, retain_until=retain_until)
     log.info("rotated owner=%s: active kid=%s", owner, row.kid)
     return row

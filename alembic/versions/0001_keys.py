@@ -27,11 +27,18 @@ def upgrade() -> None:
         sa.Column("retired_at", sa.Integer(), nullable=True),
         sa.Column("revoked_at", sa.Integer(), nullable=True),
         sa.Column("not_after", sa.Integer(), nullable=True),
+        sa.Column("backend", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("hsm_token_label", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("hsm_key_label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("public_jwk", sa.Text(), nullable=False),
-        sa.Column("private_ciphertext", sa.Text(), nullable=False),
+        sa.Column("private_ciphertext", sa.Text(), nullable=True),
         sa.CheckConstraint("state IN ('pending', 'active', 'retired', 'revoked')",
                            name="ck_keys_signing_key_state"),
+        sa.CheckConstraint("(backend = 'software' AND private_ciphertext IS NOT NULL) OR "
+                           "(backend = 'pkcs11' AND private_ciphertext IS NULL "
+                           "AND hsm_token_label IS NOT NULL AND hsm_key_label IS NOT NULL)",
+                           name="ck_keys_signing_key_backend"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("keys_signing_key", schema=None) as batch_op:
