@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from core.qr import new_online_token, render_png
-from elicense.cli import app
+from elicense.qr_cli import app
 
 VECTOR = json.loads((Path(__file__).parent / "vectors" / "qr" / "worked_example.json")
                     .read_text(encoding="utf-8"))
@@ -21,7 +21,15 @@ runner = CliRunner()
 
 
 def _run(arg: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["qr", "decode", arg])
+    return runner.invoke(app, ["decode", arg])
+
+
+def test_root_cli_registers_qr_decode() -> None:
+    from elicense.cli import app as root
+
+    result = runner.invoke(root, ["qr", "decode", VECTOR["elv1"]])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == VECTOR["presentation"]
 
 
 def test_decode_png_file(tmp_path: Path) -> None:
