@@ -21,6 +21,13 @@ __all__ = ["app", "read_argument"]
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="QR envelopes: ELV1 offline presentations, ELR1 online tokens.")
 
+
+
+@app.callback()
+def _group() -> None:
+    """QR envelopes: ELV1 offline presentations, ELR1 online tokens."""
+
+
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _PREFIXES = ("ELV1:", "ELR1:")
 
