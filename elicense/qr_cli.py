@@ -22,7 +22,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="QR envelopes: ELV1 offline presentations, ELR1 online tokens.")
 
 
-
 @app.callback()
 def _group() -> None:
     """QR envelopes: ELV1 offline presentations, ELR1 online tokens."""
