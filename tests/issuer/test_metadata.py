@@ -60,7 +60,8 @@ def test_rotation_keeps_old_credentials_verifying(client: TestClient, psb: dict[
     import base64
     import json
 
-    assert json.loads(base64.urlsafe_b64decode(tok.split(".")[0] + "=="))["kid"] == v_after.header["kid"]
+    header = json.loads(base64.urlsafe_b64decode(tok.split(".")[0] + "=="))
+    assert header["kid"] == v_after.header["kid"]
 
 
 def test_bootstrap_is_idempotent(settings: IssuerSettings, clock: FixedClock,
