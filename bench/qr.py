@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.credential import issue, present
 from core.jose import b64u_encode
-from core.qr import encode_offline, qr_version, render_png
+from core.qr import decode_image, decode_offline, encode_offline, qr_version, render_png
 from core.signing import Signer
 from keys.software import generate_signer
 
@@ -90,6 +90,16 @@ def byte_mode_version(text: str) -> int:
     return (barcode.to_image(add_quiet_zones=False).shape[0] - 17) // 4
 
 
+def _report(name: str, runs: int, fn: Callable[[], object]) -> None:
+    """Median time of one call of ``fn`` (which handles both scenarios), per payload."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000 / len(SCENARIOS))
+    print(f"{name}: p50 {statistics.median(times):.2f} ms per payload")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few render iterations")
@@ -98,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
     versions: dict[str, int] = {}
     payloads: dict[str, str] = {}
-    for scenario, presentation in presentations().items():
+    built = presentations()
+    presentations_ = list(built.values())
+    for scenario, presentation in built.items():
         payload = encode_offline(presentation)
         payloads[scenario] = payload
         versions[scenario] = qr_version(payload)
@@ -114,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             times.append((time.perf_counter() - t0) * 1000)
     p50 = statistics.median(times)
     print(f"render_png: {len(times)} renders, p50 {p50:.2f} ms, max {max(times):.2f} ms")
+    _report("encode_offline", runs, lambda: [encode_offline(p) for p in presentations_])
+    _report("decode_offline", runs, lambda: [decode_offline(p) for p in payloads.values()])
+    pngs = [render_png(p) for p in payloads.values()]
+    _report("decode_image (PNG)", max(1, runs // 5), lambda: [decode_image(b) for b in pngs])
     print(f"qr hotel_checkin=v{versions['hotel_checkin']} "
           f"internet_cafe=v{versions['internet_cafe']} render_p50_ms={p50:.2f}")
     return 0

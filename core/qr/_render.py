@@ -49,7 +49,8 @@ def render_png(payload: str, *, scale: int = 4) -> bytes:
     image = _barcode(payload).to_image(scale=scale, add_quiet_zones=True)
     pil = Image.fromarray(image)  # via __array_interface__, no numpy needed
     buf = io.BytesIO()
-    pil.convert("1", dither=Image.Dither.NONE).save(buf, format="PNG", compress_level=6)
+    # compress_level 1: half the time of 6 for ~10 % more bytes on a ~2.5 KB PNG
+    pil.convert("1", dither=Image.Dither.NONE).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
