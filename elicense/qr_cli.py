@@ -51,7 +51,8 @@ def read_argument(arg: str) -> str:
         if len(data) > MAX_IMAGE_BYTES:
             raise QrImageTooLarge(f"image over {MAX_IMAGE_BYTES} bytes")
         return decode_image(data)
-    return data.decode("utf-8", errors="replace").strip()
+    # only line ends and a BOM: never a base45 character (the space is one)
+    return data.decode("utf-8", errors="replace").strip("\r\n\ufeff")
 
 
 @app.command()

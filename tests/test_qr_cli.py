@@ -49,6 +49,14 @@ def test_decode_text_file_and_text(tmp_path: Path) -> None:
         assert result.stdout.strip() == VECTOR["presentation"]
 
 
+def test_text_file_with_bom_and_crlf(tmp_path: Path) -> None:
+    txt = tmp_path / "payload.txt"
+    txt.write_bytes(("\ufeff" + VECTOR["elv1"] + "\r\n").encode("utf-8"))
+    result = _run(str(txt))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == VECTOR["presentation"]
+
+
 def test_decode_online_token_prints_the_token() -> None:
     token = new_online_token()
     result = _run(token)
