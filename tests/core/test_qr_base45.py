@@ -50,3 +50,12 @@ def test_round_trip(data: bytes) -> None:
     text = b45encode(data)
     assert set(text) <= set(ALPHABET)
     assert b45decode(text) == data
+
+
+@given(st.binary(max_size=300))
+def test_agrees_with_a_second_implementation(data: bytes) -> None:
+    """The PyPI ``base45`` package (an independent RFC 9285 implementation)."""
+    import base45
+
+    assert base45.b45encode(data).decode("ascii") == b45encode(data)
+    assert b45decode(base45.b45encode(data).decode("ascii")) == data
