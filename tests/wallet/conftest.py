@@ -92,7 +92,9 @@ class Env:
 
 
 def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
-              **overrides: Any) -> Generator[Env, None, None]:
+              real_verifier: bool = False, **overrides: Any) -> Generator[Env, None, None]:
+    """``real_verifier``: mount the verifier service itself (its catalog, its redeemer)
+    instead of the contract-shaped catalog."""
     settings = Settings(database_url=db_url, public_url=public_url, **overrides)
     subapps: list[FastAPI] = []
 
@@ -111,13 +113,21 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
         isettings = issuer_mod.Settings(database_url=db_url, public_url=public_url)
         subapps.append(issuer_mod.create_app(isettings, http=http, clock=clock))
         parent.mount("/issuer", subapps[-1])
-    parent.mount("/verifier", catalog_app())
+    verifier_mod = importlib.import_module("verifier.app") if real_verifier else None
+    if verifier_mod is not None:
+        vsettings = verifier_mod.Settings(database_url=db_url, public_url=public_url)
+        subapps.append(verifier_mod.create_app(vsettings, http=http, clock=clock))
+        parent.mount("/verifier", subapps[-1])
+    else:
+        parent.mount("/verifier", catalog_app())
     subapps.append(create_app(settings, http=http, clock=clock))
     parent.mount("/wallet", subapps[-1])
     engine = make_engine(db_url)
     with http:
         if issuer_mod is not None and hasattr(issuer_mod, "bootstrap"):
             issuer_mod.bootstrap(isettings, http=http, clock=clock)
+        if verifier_mod is not None:
+            verifier_mod.bootstrap(vsettings, http=http, clock=clock)
         yield Env(http=http, settings=settings, clock=clock, engine=engine,
                   issuer_signer=generate_signer("EdDSA"), has_issuer=issuer_mod is not None,
                   app=parent)
