@@ -17,10 +17,14 @@ Any input string ends in a result or one of our errors; nothing else escapes.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
+import pybase64
 
 from core.credential._common import (
     DOTS,
@@ -30,7 +34,6 @@ from core.credential._common import (
     SD_ALG,
     SHA256,
     VC_TYP,
-    digest,
 )
 from core.credential._keys import KeyLookup
 from core.errors import (
@@ -63,10 +66,7 @@ from core.errors import (
 from core.jose import (
     SUPPORTED_ALGS,
     PublicKey,
-    b64u_decode,
     b64u_encode,
-    json_loads,
-    parse_compact,
     public_key_from_jwk,
     verify_signature,
 )
@@ -75,6 +75,9 @@ __all__ = ["Verified", "verify"]
 
 MAX_PRESENTATION = 1 << 20  # 1 MiB: far above any licence with a portrait
 MAX_DEPTH = 64
+_URL_TO_STD = bytes.maketrans(b"-_", b"+/")
+_PAD = (b"", b"", b"==", b"=")
+_STD_TO_URL = bytes.maketrans(b"+/", b"-_")
 _ABSENT = object()
 
 
@@ -132,7 +135,12 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         raise MalformedError("presentation must be a string of at most 1 MiB")
     if not presentation.isascii():
         raise MalformedError("presentation must be ASCII")
-    parts = presentation.split("~")
+    data = presentation.encode("ascii")  # bytes from here on: no re-encoding per part
+    if b"+" in data or b"/" in data or b"=" in data:
+        # base64url without padding; every other foreign character is refused by the
+        # strict decoders of ``_b64``, which every part goes through
+        raise MalformedError("invalid character in presentation")
+    parts = data.split(b"~")
     if len(parts) < 2:
         raise MalformedError("an SD-JWT has at least one '~'")
     kb_jwt = parts[-1]
@@ -142,7 +150,7 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         raise KeyBindingUnexpected()
 
     # --- Issuer-signed JWT (§7.1 step 2) ---
-    header, payload, signing_input, signature = parse_compact(parts[0])
+    header, payload, signing_input, signature = _parse_jws(parts[0])
     _check_header(header, typ, allowed)
     iss = payload.get("iss")
     if iss is None and typ != VC_TYP:
@@ -161,11 +169,19 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
 
     # --- disclosures (§7.1 step 3.1): one pass, digest and decode ---
     disclosures: dict[str, list[Any]] = {}
-    for text in parts[1:-1]:
-        dg = digest(text)
+    sha256, b2a, a2b, loads = (hashlib.sha256, binascii.b2a_base64, binascii.a2b_base64,
+                               orjson.loads)
+    for raw in parts[1:-1]:
+        # b64url(SHA-256) without padding: 43 characters (§4.2.3)
+        dg = b2a(sha256(raw).digest(), newline=False)[:43].translate(_STD_TO_URL).decode()
         if dg in disclosures:
             raise DigestDuplicated("the same disclosure is sent twice")
-        content = json_loads(b64u_decode(text))
+        try:
+            content = loads(_b64(raw) if len(raw) > 200 else
+                            a2b(raw.translate(_URL_TO_STD) + _PAD[len(raw) % 4],
+                                strict_mode=True))
+        except (binascii.Error, orjson.JSONDecodeError) as exc:
+            raise MalformedError("disclosure is not JSON") from exc
         if (type(content) is not list or len(content) not in (2, 3)
                 or type(content[0]) is not str):
             raise DisclosureError("a disclosure is a JSON array [salt, (name,) value]")
@@ -188,7 +204,7 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
     status = claims.get("status")
 
     # --- Key Binding JWT (§7.3 step 5) ---
-    sd_part = hashlib.sha256(presentation[: len(presentation) - len(kb_jwt)].encode("ascii"))
+    sd_part = hashlib.sha256(data[: len(data) - len(kb_jwt)])
     kb_payload = None
     if key_binding:
         if not isinstance(holder_jwk, dict):
@@ -196,7 +212,7 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         kb_payload = _check_kb(kb_jwt, public_key_from_jwk(holder_jwk), allowed, now,
                                leeway, kb_max_age, nonce, aud,
                                b64u_encode(sd_part.digest()))
-        sd_part.update(kb_jwt.encode("ascii"))  # continue to the whole presentation
+        sd_part.update(kb_jwt)  # continue to the whole presentation
     return Verified(
         claims=claims,
         disclosed=frozenset(walker.paths),
@@ -208,6 +224,28 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         key_binding=kb_payload,
         digest=b64u_encode(sd_part.digest()),
     )
+
+
+def _b64(raw: bytes) -> bytes:
+    """Strict base64url of a part already free of '+', '/' and '=' (checked once for the
+    whole presentation): anything else outside the alphabet fails here."""
+    if len(raw) > 200:
+        return pybase64.b64decode(raw + _PAD[len(raw) % 4], altchars=b"-_", validate=True)
+    return binascii.a2b_base64(raw.translate(_URL_TO_STD) + _PAD[len(raw) % 4],
+                               strict_mode=True)
+
+
+def _parse_jws(raw: bytes) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """``core.jose.parse_compact`` for a part of an already alphabet-checked presentation."""
+    try:
+        h, p, sig = raw.split(b".")
+        header, payload = orjson.loads(_b64(h)), orjson.loads(_b64(p))
+        signature = _b64(sig)
+    except (ValueError, orjson.JSONDecodeError) as exc:  # binascii.Error is a ValueError
+        raise MalformedError("not a compact JWS") from exc
+    if type(header) is not dict or type(payload) is not dict:
+        raise MalformedError("JWS header and payload must be JSON objects")
+    return header, payload, raw[: len(h) + 1 + len(p)], signature
 
 
 def _check_header(header: dict[str, Any], typ: str, allowed: frozenset[str]) -> None:
@@ -290,10 +328,17 @@ class _Walker:
             raise MalformedError("_sd must be an array of digests")
         if protected and digests:
             raise ReservedClaimName("a never-disclosable claim holds digests")
+        seen, disclosures = self.seen, self.disclosures
         for dg in digests:
-            content = self._lookup(dg)
+            if type(dg) is not str:
+                raise MalformedError("a digest must be a string")
+            if dg in seen:
+                raise DigestDuplicated()
+            seen.add(dg)
+            content = disclosures.get(dg)
             if content is None:
                 continue  # decoy, or not disclosed
+            self.used += 1
             if len(content) != 3 or type(content[1]) is not str:
                 raise DisclosureError("an object property disclosure has three elements")
             name = content[1]
@@ -303,7 +348,13 @@ class _Walker:
                 raise ClaimNameExists(f"{name!r} already exists")
             sub = f"{path}.{name}" if path else name
             self.paths.append(sub)
-            obj[name] = self.value(content[2], sub, depth)
+            value = content[2]
+            kind = type(value)
+            if kind is dict:
+                value = self.object(value, sub, depth + 1, False, False)
+            elif kind is list:
+                value = self.array(value, sub, depth + 1, False)
+            obj[name] = value
         return obj
 
     def value(self, value: Any, path: str, depth: int) -> Any:
@@ -341,10 +392,10 @@ class _Walker:
         return out
 
 
-def _check_kb(kb_jwt: str, holder: PublicKey, allowed: frozenset[str], now: int, leeway: int,
+def _check_kb(kb_jwt: bytes, holder: PublicKey, allowed: frozenset[str], now: int, leeway: int,
               kb_max_age: int, nonce: str | None, aud: str | None, sd_hash: str
               ) -> dict[str, Any]:
-    header, payload, signing_input, signature = parse_compact(kb_jwt)
+    header, payload, signing_input, signature = _parse_jws(kb_jwt)
     if "crit" in header:
         raise CritUnsupported()
     if header.get("typ") != KB_TYP:

@@ -99,6 +99,19 @@ def test_unparsable_is_malformed(text: str) -> None:
     assert code_of(text) == "malformed"
 
 
+@pytest.mark.parametrize("char", ["+", "/", "=", ".", " ", "\n", "!", "é"])
+def test_foreign_characters_anywhere_are_malformed(char: str) -> None:
+    token = kb(sd_jwt([NAME], _sd=[digest(NAME)]))
+    jwt, disclosure, kb_jwt = token.split("~")
+    for i in (5, len(jwt) // 2, len(jwt) - 5):  # header, payload, signature
+        assert code_of(jwt[:i] + char + jwt[i:] + "~" + disclosure + "~" + kb_jwt,
+                       key_binding=True) == "malformed"
+    assert code_of(jwt + "~" + disclosure[:9] + char + disclosure[9:] + "~" + kb_jwt,
+                   key_binding=True) == "malformed"
+    assert code_of(jwt + "~" + disclosure + "~" + kb_jwt[:9] + char + kb_jwt[9:],
+                   key_binding=True) == "malformed"
+
+
 def test_non_string_is_malformed() -> None:
     assert code_of(b"abc~") == "malformed"
     assert code_of(None) == "malformed"

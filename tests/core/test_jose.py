@@ -48,6 +48,16 @@ def test_b64u_strict(bad: str) -> None:
         b64u_decode(bad)
 
 
+@pytest.mark.parametrize("bad", ["+", "/", "=", ".", " ", "~", "\n", "é"])
+def test_b64u_strict_on_the_simd_path(bad: str) -> None:
+    good = b64u_encode(bytes(range(256)) * 2)  # long enough for pybase64
+    assert b64u_decode(good) == bytes(range(256)) * 2
+    with pytest.raises(MalformedError):
+        b64u_decode(good[:100] + bad + good[101:])
+    with pytest.raises(MalformedError):
+        b64u_decode(good + "A" if len(good) % 4 == 0 else good[: len(good) // 4 * 4] + "A")
+
+
 def test_json_helpers() -> None:
     assert json_loads(b'{"a": [1, 2]}') == {"a": [1, 2]}
     for bad in (b"", b"{", b"\xff", b"[" * 2000 + b"]" * 2000, b"NaN"):
