@@ -78,6 +78,7 @@ MAX_DEPTH = 64
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PAD = (b"", b"", b"==", b"=")
 _STD_TO_URL = bytes.maketrans(b"+/", b"-_")
+_RESERVED = frozenset({SD, DOTS, SD_ALG})  # RFC 9901 §4.2.1 (and _sd_alg: §4.1.1)
 _ABSENT = object()
 
 
@@ -342,7 +343,7 @@ class _Walker:
             if len(content) != 3 or type(content[1]) is not str:
                 raise DisclosureError("an object property disclosure has three elements")
             name = content[1]
-            if name in (SD, DOTS) or (top and name in NEVER_DISCLOSABLE):
+            if name in _RESERVED or (top and name in NEVER_DISCLOSABLE):
                 raise ReservedClaimName(f"{name!r} may not be disclosed")
             if name in obj:
                 raise ClaimNameExists(f"{name!r} already exists")

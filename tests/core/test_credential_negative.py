@@ -267,10 +267,11 @@ def test_unreferenced_disclosure() -> None:
     assert code_of(sd_jwt([inner], _sd=[digest(outer)])) == "disclosure_unreferenced"
 
 
-@pytest.mark.parametrize("name", ["_sd", "..."])
+@pytest.mark.parametrize("name", ["_sd", "...", "_sd_alg"])
 def test_reserved_claim_name_in_disclosure(name: str) -> None:
     d = disc("salt", name, ["x"])
-    assert code_of(sd_jwt([d], _sd=[digest(d)])) == "reserved_claim_name"
+    assert code_of(sd_jwt([d], _sd=[digest(d)], _sd_alg=None)) == "reserved_claim_name"
+    assert code_of(sd_jwt([d], a={"_sd": [digest(d)]})) == "reserved_claim_name"
 
 
 def test_dots_key_outside_array_element() -> None:
