@@ -205,8 +205,9 @@ def rotate(*, session: Session, owner: str, settings: BaseServiceSettings,
     """Make a new key active and retire the current one.
 
     The oldest pending key of ``alg`` (published earlier, so verifiers already know it) is
-    promoted; without one a fresh key is generated, on ``backend`` (default: the current
-    key's, so an HSM-backed owner stays in the HSM). The retired key stays in the JWKS until
+    promoted (of ``backend`` only, when ``backend`` is given); without one a fresh key is
+    generated on ``backend`` (default: the current key's, so an HSM owner stays in the
+    HSM). The retired key stays in the JWKS until
     ``retain_until`` (or now + ``retain_s``): the expiry of the last credential it signed.
     Neither given: it stays published until revoked.
     """
@@ -214,16 +215,17 @@ def rotate(*, session: Session, owner: str, settings: BaseServiceSettings,
     current = active_key(session=session, owner=owner)
     if alg is None:
         alg = current.alg if current is not None else "ES256"
+    stmt = select(SigningKey).where(SigningKey.owner == owner, SigningKey.alg == alg,
+                                    SigningKey.state == KeyState.PENDING.value)
     if backend is None:
         backend = current.backend if current is not None else KeyBackend.SOFTWARE.value
+    else:
+        stmt = stmt.where(SigningKey.backend == backend)
     now = _now(clock)
     if retain_until is None and retain_s is not None:
         retain_until = now + retain_s
     pending = session.exec(
-        select(SigningKey)
-        .where(SigningKey.owner == owner, SigningKey.state == KeyState.PENDING.value,
-               SigningKey.alg == alg)
-        .order_by(col(SigningKey.created_at), col(SigningKey.id))).first()
+        stmt.order_by(col(SigningKey.created_at), col(SigningKey.id))).first()
     if pending is None:
         pending = generate(session=session, owner=owner, alg=alg, clock=clock,
                            settings=settings, backend=backend)

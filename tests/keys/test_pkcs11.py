@@ -348,9 +348,16 @@ def test_software_and_hsm_keys_rotate_into_each_other(
     soft = service.generate(session=session, owner="issuer", alg="EdDSA", clock=clock,
                             settings=hsm_settings, state="active")
     assert soft.backend == "software" and soft.private_ciphertext
+    waiting = service.generate(session=session, owner="issuer", alg="EdDSA", clock=clock,
+                               settings=hsm_settings)  # a pending software key
+    moved = service.rotate(session=session, owner="issuer", settings=hsm_settings,
+                           clock=clock, backend="pkcs11")  # is passed over: HSM asked for
+    assert (moved.backend, moved.alg) == ("pkcs11", "EdDSA")
+    assert service.get_key(session=session, kid=waiting.kid).state == "pending"
+    back = service.rotate(session=session, owner="issuer", settings=hsm_settings, clock=clock)
+    assert back.kid == waiting.kid  # no backend given: the pending key is promoted
     moved = service.rotate(session=session, owner="issuer", settings=hsm_settings,
                            clock=clock, backend="pkcs11")
-    assert (moved.backend, moved.alg) == ("pkcs11", "EdDSA")
     signer = service.active_signer(session=session, owner="issuer", settings=hsm_settings)
     sd_jwt, holder = _credential(signer, clock.now())
     jwks = service.jwks(session=session, owner="issuer", now=clock.now())
