@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
-    encode_dss_signature,
 )
 
 from core.errors import AlgorithmError, MalformedError, SignatureError
@@ -209,9 +208,19 @@ def der_to_raw_es256(der: bytes) -> bytes:
 
 
 def raw_to_der_es256(raw: bytes) -> bytes:
+    """JWS ``r||s`` (RFC 7518 §3.4) to the DER ``SEQUENCE { INTEGER r, INTEGER s }`` that
+    ``cryptography`` verifies; built by hand (hot path: one per ES256 check)."""
     if len(raw) != 64:
         raise SignatureError("ES256 signature must be 64 bytes")
-    return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    body = _der_uint(raw[:32]) + _der_uint(raw[32:])
+    return b"\x30" + bytes((len(body),)) + body  # at most 70 bytes: short-form length
+
+
+def _der_uint(b: bytes) -> bytes:
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return b"\x02" + bytes((len(b),)) + b
 
 
 def verify_signature(key: PublicKey, signature: bytes, signing_input: bytes) -> None:

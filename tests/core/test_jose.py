@@ -136,6 +136,19 @@ def test_public_key_ignores_private_members_and_is_cached() -> None:
         public_key_from_jwk("not a dict")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("raw", [
+    bytes(64), b"\xff" * 64, bytes(31) + b"\x80" + bytes(32), bytes(32) + b"\x01" * 32,
+    b"\x00\x7f" + b"\x42" * 62, *(bytes((i * 37 + j) % 256 for j in range(64)) for i in range(50)),
+])
+def test_raw_to_der_matches_cryptography(raw: bytes) -> None:
+    # our hand-built DER against cryptography's encoder (a second implementation)
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    expected = encode_dss_signature(int.from_bytes(raw[:32], "big"),
+                                    int.from_bytes(raw[32:], "big"))
+    assert raw_to_der_es256(raw) == expected
+
+
 def test_es256_signature_encoding() -> None:
     signer = generate_signer("ES256")
     raw = signer.sign(b"m")
