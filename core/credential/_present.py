@@ -19,6 +19,8 @@ from core.signing import Signer
 
 __all__ = ["present", "present_selected"]
 
+MAX_DEPTH = 64
+
 
 def present(
     sd_jwt: str,
@@ -67,7 +69,9 @@ def present_selected(
         by_digest[digest(text)] = (text, content)
     chosen: list[str] = []
 
-    def walk(value: Any, path: str) -> None:
+    def walk(value: Any, path: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise MalformedError("nesting too deep")
         prefix = path + "." if path else ""
         if isinstance(value, dict):
             for dg in value.get(SD, ()) if isinstance(value.get(SD), list) else ():
@@ -76,10 +80,10 @@ def present_selected(
                     sub = prefix + found[1][1]
                     if select(sub):
                         chosen.append(found[0])
-                        walk(found[1][2], sub)
+                        walk(found[1][2], sub, depth + 1)
             for key, item in value.items():
                 if key != SD:
-                    walk(item, prefix + str(key))
+                    walk(item, prefix + str(key), depth + 1)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 sub = prefix + str(i)
@@ -87,11 +91,11 @@ def present_selected(
                     found = by_digest.get(item[DOTS]) if isinstance(item[DOTS], str) else None
                     if found and len(found[1]) == 2 and select(sub):
                         chosen.append(found[0])
-                        walk(found[1][1], sub)
+                        walk(found[1][1], sub, depth + 1)
                 else:
-                    walk(item, sub)
+                    walk(item, sub, depth + 1)
 
-    walk(payload, "")
+    walk(payload, "", 0)
     presented = jwt + "~" + "".join(d + "~" for d in chosen)
     if holder is None:
         return presented

@@ -172,3 +172,19 @@ def test_static_keys() -> None:
 def test_verify_needs_nonce_and_aud_for_key_binding() -> None:
     with pytest.raises(ValueError):
         verify("x~", keys=StaticKeys({}), key_binding=True, now=NOW)
+
+
+def test_present_refuses_what_it_cannot_parse() -> None:
+    from core.errors import ELicenseError
+    from core.jose import b64u_encode, json_dumps
+
+    issuer = generate_signer("EdDSA")
+    deep: object = "x"
+    for _ in range(200):
+        deep = {"a": deep}
+    h = b64u_encode(json_dumps({"alg": "EdDSA", "typ": "dc+sd-jwt"}))
+    p = b64u_encode(json_dumps({"iss": ISS, "deep": deep}))
+    token = f"{h}.{p}.{b64u_encode(issuer.sign(f'{h}.{p}'.encode()))}~"
+    for bad in (token, "x~", "a.b.c~", f"{h}.{p}.AA~!!~", f"{h}.{p}.AA~{b64u_encode(b'{}')}~"):
+        with pytest.raises(ELicenseError):
+            present(bad, disclose=["a"])
