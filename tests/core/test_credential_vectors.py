@@ -90,6 +90,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 SETTINGS = _load(REF / "settings.yml")
 CASES = sorted(p.stem for p in REF.glob("*.yml") if p.stem != "settings")
+# Out of scope, so not copied: JWS JSON serialization (RFC 9901 §8 is OPTIONAL; elicense
+# carries credentials only in the compact form, in QR codes and OpenID4VP responses).
+OUT_OF_SCOPE = [
+    pytest.param(name, marks=pytest.mark.skip(reason="JWS JSON serialization (RFC 9901 §8) "
+                                                     "is out of scope: compact form only"))
+    for name in ("json_serialization_flattened", "json_serialization_general")
+]
 
 
 def _selected_paths(spec: Any, path: str = "") -> set[str]:
@@ -116,7 +123,7 @@ def test_reference_cases_present() -> None:
     assert "key_binding" in CASES and "recursions" in CASES
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [*CASES, *OUT_OF_SCOPE])
 def test_reference_case_round_trip(case: str) -> None:
     spec = _load(REF / f"{case}.yml")
     issuer = signer_from_private_jwk(SETTINGS["key_settings"]["issuer_keys"][0])
