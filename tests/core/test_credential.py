@@ -188,3 +188,24 @@ def test_present_refuses_what_it_cannot_parse() -> None:
     for bad in (token, "x~", "a.b.c~", f"{h}.{p}.AA~!!~", f"{h}.{p}.AA~{b64u_encode(b'{}')}~"):
         with pytest.raises(ELicenseError):
             present(bad, disclose=["a"])
+
+
+def test_pyjwt_reads_our_jwts(alg: str) -> None:
+    """A second implementation (pyjwt) accepts the issuer JWT and the KB-JWT we produce."""
+    import jwt as pyjwt
+    from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+    issuer, holder = generate_signer(alg), generate_signer(alg)
+    sd_jwt = issue(signer=issuer, iss=ISS, vct=VCT, claims=CLAIMS, sd=SD_PATHS,
+                   holder_jwk=holder.public_jwk(), iat=NOW)
+    p = present(sd_jwt, disclose=["name"], holder=holder, nonce="n", aud="urn:a", iat=NOW)
+    algo = ECAlgorithm if alg == "ES256" else OKPAlgorithm
+    issuer_key = algo.from_jwk(json.dumps(issuer.public_jwk()))
+    holder_key = algo.from_jwk(json.dumps(holder.public_jwk()))
+    body = pyjwt.decode(p.split("~")[0], issuer_key, algorithms=[alg],
+                        options={"verify_iat": False})
+    assert body["iss"] == ISS and body["_sd_alg"] == "sha-256"
+    assert pyjwt.get_unverified_header(p.split("~")[0])["typ"] == "dc+sd-jwt"
+    kb = pyjwt.decode(p.rsplit("~", 1)[1], holder_key, algorithms=[alg], audience="urn:a",
+                      options={"verify_iat": False})
+    assert kb["nonce"] == "n" and kb["sd_hash"] == digest(p[: p.rindex("~") + 1])
