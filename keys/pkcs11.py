@@ -27,7 +27,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,12 @@ def map_pkcs11_error(exc: BaseException) -> HsmUnavailable:
     return HsmUnavailable(f"PKCS#11: {type(exc).__name__}")
 
 
+# Failures after which a fresh session (or a fresh login) may succeed.
+_SESSION_LOST = (p11.SessionHandleInvalid, p11.SessionClosed, p11.KeyHandleInvalid,
+                 p11.ObjectHandleInvalid)
+_LOGIN_LOST = (p11.UserNotLoggedIn, p11.DeviceRemoved, p11.TokenNotPresent, p11.DeviceError)
+
+
 @contextmanager
 def _translated() -> Iterator[None]:
     try:
@@ -148,13 +154,22 @@ def _login(module_path: str, token_label: str, pin: str) -> _Token:
     return tok
 
 
+def _forget_login(module_path: str, token_label: str) -> None:
+    """Drop this process's login to a token (it was lost); the next ``_login`` logs in."""
+    with _tokens_lock:
+        tok = _tokens.pop((module_path, token_label), None)
+    if tok is not None:
+        with suppress(p11.PKCS11Error):  # already gone with the login
+            tok.anchor.close()
+
+
 # --- the signer -----------------------------------------------------------------------
 
 
 class Pkcs11Signer:
     """A ``core.signing.Signer`` whose private key stays in a PKCS#11 token."""
 
-    __slots__ = ("_alg", "_key", "_kid", "_lock", "_public", "_session", "key_label",
+    __slots__ = ("_alg", "_key", "_kid", "_lock", "_public", "_session", "key_label", "lost",
                  "token_label")
 
     def __init__(self, *, session: Any, private_key: Any, public: dict[str, Any], alg: str,
@@ -167,6 +182,9 @@ class Pkcs11Signer:
         self._lock = Lock()
         self.token_label = token_label
         self.key_label = key_label
+        # Set when the session or the token's login is gone (HSM reset, failover, logout):
+        # ``signer_for_row`` then replaces this signer instead of failing for ever.
+        self.lost: str | None = None
 
     def __repr__(self) -> str:
         return (f"Pkcs11Signer(alg={self._alg!r}, kid={self._kid!r}, "
@@ -191,8 +209,14 @@ class Pkcs11Signer:
         with self._lock:
             if self._session is None:
                 raise HsmUnavailable("signer is closed")
-            with _translated():
+            try:
                 signature = bytes(self._key.sign(data, mechanism=mechanism))
+            except p11.PKCS11Error as exc:
+                if isinstance(exc, _LOGIN_LOST):
+                    self.lost = "login"
+                elif isinstance(exc, _SESSION_LOST):
+                    self.lost = self.lost or "session"
+                raise map_pkcs11_error(exc) from exc
         if len(signature) != 64:
             raise HsmUnavailable(f"token returned a {len(signature)}-byte signature")
         return signature
@@ -342,7 +366,8 @@ def generate_for_owner(*, settings: BaseServiceSettings, owner: str,
 
 
 def signer_for_row(row: SigningKey, settings: BaseServiceSettings) -> Pkcs11Signer:
-    """The (cached) signer of a ``backend = pkcs11`` key row; its kid must be the row's."""
+    """The (cached) signer of a ``backend = pkcs11`` key row; its kid must be the row's.
+    A signer whose session or login was lost is replaced (one new session or login)."""
     module, _, pin = hsm_config(settings)
     if not (row.hsm_token_label and row.hsm_key_label):
         raise HsmKeyNotFound(f"key {row.kid!r} names no token key")
@@ -350,9 +375,27 @@ def signer_for_row(row: SigningKey, settings: BaseServiceSettings) -> Pkcs11Sign
     ck = (module, row.hsm_token_label, row.hsm_key_label)
     with _row_lock:
         signer = _row_signers.get(ck)
+        if signer is not None and signer.lost is not None:
+            del _row_signers[ck]
+    recovering = signer is not None and signer.lost is not None
+    if signer is not None and recovering:
+        log.warning("PKCS#11 %s lost for key %r: reopening", signer.lost, row.kid)
+        with suppress(HsmUnavailable):  # its session is gone already
+            signer.close()
+        if signer.lost == "login":
+            _forget_login(module, row.hsm_token_label)  # open_signer logs in afresh
+        signer = None
     if signer is None:
-        signer = open_signer(module_path=module, token_label=row.hsm_token_label, pin=pin,
-                             key_label=row.hsm_key_label)
+        try:
+            signer = open_signer(module_path=module, token_label=row.hsm_token_label,
+                                 pin=pin, key_label=row.hsm_key_label)
+        except (HsmKeyNotFound, HsmLoginFailed):
+            if not recovering:
+                raise
+            # A lost handle can mean a lost login (private objects are then invisible).
+            _forget_login(module, row.hsm_token_label)
+            signer = open_signer(module_path=module, token_label=row.hsm_token_label,
+                                 pin=pin, key_label=row.hsm_key_label)
         with _row_lock:
             signer = _row_signers.setdefault(ck, signer)
     if (signer.kid, signer.alg) != (row.kid, row.alg):
@@ -366,10 +409,11 @@ def close_all() -> None:
         signers = list(_row_signers.values())
         _row_signers.clear()
     for signer in signers:
-        signer.close()
+        with suppress(HsmUnavailable):  # shutting down: a dead session is fine
+            signer.close()
     with _tokens_lock:
         tokens = list(_tokens.values())
         _tokens.clear()
     for tok in tokens:
-        with _translated():
+        with suppress(p11.PKCS11Error):
             tok.anchor.close()

@@ -445,3 +445,41 @@ def test_cli_generates_and_rotates_in_the_hsm(db_url: str) -> None:
     bad = CliRunner().invoke(keys_cli, ["generate", "--owner", "x", "--hsm"],
                              env={**env, "ELICENSE_HSM_TOKEN_LABEL": "no-such-token"})
     assert bad.exit_code == 1 and "hsm_token_not_found" in bad.output
+
+
+# --- recovery: a lost session or login is replaced, not fatal for ever --------------------
+
+
+def _hsm_row_signer(session: Session, settings: BaseServiceSettings,
+                    clock: FixedClock) -> pkcs11.Pkcs11Signer:
+    service.generate(session=session, owner="issuer", alg="ES256", clock=clock,
+                     settings=settings, state="active", backend="pkcs11")
+    signer = service.active_signer(session=session, owner="issuer", settings=settings)
+    assert isinstance(signer, pkcs11.Pkcs11Signer)
+    return signer
+
+
+def test_lost_session_is_reopened(session: Session, hsm_settings: BaseServiceSettings,
+                                  clock: FixedClock) -> None:
+    signer = _hsm_row_signer(session, hsm_settings, clock)
+    signer._session.close()  # the HSM dropped the session (reset, failover)
+    with pytest.raises(ELicenseError) as exc:
+        signer.sign(b"x")
+    assert _code(exc) == "hsm_unavailable" and signer.lost == "session"
+    again = service.active_signer(session=session, owner="issuer", settings=hsm_settings)
+    assert again is not signer and again.kid == signer.kid
+    probe = b"after reopen"
+    verify_signature(public_key_from_jwk(again.public_jwk()), again.sign(probe), probe)
+
+
+def test_lost_login_is_renewed(session: Session, hsm_settings: BaseServiceSettings,
+                               clock: FixedClock) -> None:
+    signer = _hsm_row_signer(session, hsm_settings, clock)
+    pkcs11._tokens[(MODULE, TOKEN)].anchor.close()  # C_Logout: every session logged out
+    with pytest.raises(ELicenseError) as exc:  # SoftHSM2: the key handle is now invalid
+        signer.sign(b"x")
+    assert _code(exc).startswith("hsm_") and signer.lost is not None
+    again = service.active_signer(session=session, owner="issuer", settings=hsm_settings)
+    assert again is not signer and again.kid == signer.kid
+    probe = b"after login"
+    verify_signature(public_key_from_jwk(again.public_jwk()), again.sign(probe), probe)
