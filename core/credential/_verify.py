@@ -94,7 +94,8 @@ class Verified:
     status: dict[str, Any] | None
     header: dict[str, Any]
     key_binding: dict[str, Any] | None  # KB-JWT payload
-    digest: str                     # SHA-256 b64url of the whole presentation (replay key)
+    digest: str                     # replay key: SHA-256 b64url of the presentation
+                                    # without the KB-JWT signature (see ``verify``)
 
 
 def verify(
@@ -115,6 +116,11 @@ def verify(
     ``typ`` is the required Issuer-signed JWT ``typ``; the SD-JWT VC checks (``vct``
     required, ``iss exp nbf vct cnf status`` never disclosed) apply when it is
     ``dc+sd-jwt``. With key binding, ``nonce`` and ``aud`` are required arguments.
+
+    ``Verified.digest`` hashes the presentation up to the KB-JWT's signature (the whole
+    presentation when there is no KB-JWT): ECDSA signatures are malleable, so a replay
+    store keyed on the signature bytes could be fooled by the same presentation re-signed
+    as (r, n-s); the signed content cannot change without breaking the signature.
     """
     if key_binding and (nonce is None or aud is None):
         raise ValueError("key_binding=True needs the expected nonce and aud")
@@ -213,7 +219,9 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         kb_payload = _check_kb(kb_jwt, public_key_from_jwk(holder_jwk), allowed, now,
                                leeway, kb_max_age, nonce, aud,
                                b64u_encode(sd_part.digest()))
-        sd_part.update(kb_jwt)  # continue to the whole presentation
+        # the replay digest covers what the holder signed, not the KB signature's bytes:
+        # an ECDSA signature (r, n-s) or a re-encoded one must not look like a new one
+        sd_part.update(kb_jwt[: kb_jwt.rindex(b".")])
     return Verified(
         claims=claims,
         disclosed=frozenset(walker.paths),

@@ -64,7 +64,7 @@ def test_round_trip_with_key_binding(alg: str) -> None:
     assert v.status == {"status_list": {"idx": 7, "uri": "https://x/sl/1"}}
     assert v.header["typ"] == "dc+sd-jwt" and v.header["kid"] == issuer.kid
     assert v.key_binding is not None and v.key_binding["aud"] == "urn:aud"
-    assert v.digest == digest(p)
+    assert v.digest == digest(p[: p.rindex(".")])  # up to the KB-JWT signature
     with pytest.raises(dataclasses.FrozenInstanceError):
         v.issuer = "x"  # type: ignore[misc]
 
@@ -209,3 +209,24 @@ def test_pyjwt_reads_our_jwts(alg: str) -> None:
     kb = pyjwt.decode(p.rsplit("~", 1)[1], holder_key, algorithms=[alg], audience="urn:a",
                       options={"verify_iat": False})
     assert kb["nonce"] == "n" and kb["sd_hash"] == digest(p[: p.rindex("~") + 1])
+
+
+def test_replay_digest_survives_ecdsa_malleability() -> None:
+    from core.jose import b64u_encode
+
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256 order
+    issuer, holder = generate_signer("ES256"), generate_signer("ES256")
+    sd_jwt = issue(signer=issuer, iss=ISS, vct=VCT, claims=CLAIMS, sd=SD_PATHS,
+                   holder_jwk=holder.public_jwk(), iat=NOW)
+    p = present(sd_jwt, disclose=["name"], holder=holder, nonce="n", aud="a", iat=NOW)
+    head, sig = p.rsplit(".", 1)
+    raw = b64u_decode(sig)
+    flipped = raw[:32] + (n - int.from_bytes(raw[32:], "big")).to_bytes(32, "big")
+    twin = head + "." + b64u_encode(flipped)
+    assert twin != p
+    keys = StaticKeys({ISS: {"keys": [issuer.public_jwk()]}})
+    a = verify(p, keys=keys, key_binding=True, now=NOW, nonce="n", aud="a")
+    b = verify(twin, keys=keys, key_binding=True, now=NOW, nonce="n", aud="a")
+    assert a.digest == b.digest
+    plain = verify(sd_jwt, keys=keys, key_binding=False, now=NOW)
+    assert plain.digest == digest(sd_jwt)  # no KB-JWT: the whole presentation
