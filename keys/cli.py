@@ -92,7 +92,8 @@ def rotate(
         None, help="Keep the retired key in the JWKS this many days (the longest validity "
                    "of credentials it signed); default: until revoked."),
     hsm: bool | None = typer.Option(None, "--hsm/--software",
-                                    help="Backend of a new key (default: the current key's)."),
+                                    help="Backend of the key to activate (default: the "
+                                         "current key's; any pending key may be promoted)."),
 ) -> None:
     """Promote the oldest pending key (or a new one) and retire the active key."""
     with _session() as (session, settings):
