@@ -113,3 +113,68 @@ def test_disclosure_reorder_remove_duplicate(ops: list[tuple[str, int, int]],
         assert result is None  # any change of the set breaks sd_hash
     elif len(set(items)) != len(items):
         assert result is None  # a disclosure twice: digest_duplicated
+
+
+# --- issue → present → verify on random claim trees --------------------------------
+
+_KEYS = st.sampled_from(["a", "b", "c", "d", "e", "x", "y", "名"])
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                     st.text(max_size=8))
+_TREES = st.recursive(_SCALARS, lambda kids: st.one_of(
+    st.lists(kids, max_size=4), st.dictionaries(_KEYS, kids, max_size=4)), max_leaves=12)
+
+
+def _paths(value: Any, path: str = "") -> list[str]:
+    out: list[str] = []
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        sub = f"{path}.{key}" if path else str(key)
+        out += [sub, *_paths(item, sub)]
+    return out
+
+
+def _expected(value: Any, path: str, select: Any) -> Any:
+    from core.credential._common import Sd
+
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = key.value if isinstance(key, Sd) else key
+            sub = f"{path}.{name}" if path else name
+            if not isinstance(key, Sd) or select(sub):
+                out[name] = _expected(item, sub, select)
+        return out
+    if isinstance(value, list):
+        kept = []
+        for i, item in enumerate(value):
+            if not isinstance(item, Sd) or select(f"{path}.{i}"):
+                kept.append(_expected(item.value if isinstance(item, Sd) else item,
+                                      f"{path}.{i}", select))
+        return kept
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims=st.dictionaries(_KEYS, _TREES, min_size=1, max_size=5), data=st.data())
+def test_random_round_trip(claims: dict[str, Any], data: st.DataObject) -> None:
+    from core.credential._issue import mark_sd
+
+    paths = _paths(claims)
+    sd = data.draw(st.lists(st.sampled_from(paths), unique=True) if paths else st.just([]))
+    disclose = data.draw(st.lists(st.sampled_from(paths), unique=True) if paths
+                         else st.just([]))
+    sd_jwt = issue(signer=HOLDER, iss=ISS, vct="urn:t", claims=claims, sd=sd,
+                   holder_jwk=HOLDER.public_jwk(), iat=NOW, decoys=data.draw(st.integers(0, 3)))
+    presentation = present(sd_jwt, disclose=disclose, holder=HOLDER, nonce="n", aud="a",
+                           iat=NOW)
+    keys = StaticKeys({ISS: {"keys": [HOLDER.public_jwk()]}})
+    result = verify(presentation, keys=keys, key_binding=True, now=NOW, nonce="n", aud="a")
+    wanted = set(disclose)
+
+    def select(path: str) -> bool:
+        return path in wanted or any(w.startswith(path + ".") or path.startswith(w + ".")
+                                     for w in wanted)
+
+    expected = _expected(mark_sd(claims, sd), "", select)
+    assert {k: v for k, v in result.claims.items() if k in claims} == expected
