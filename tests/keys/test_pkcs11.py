@@ -114,8 +114,13 @@ def _label(prefix: str) -> str:
 
 
 def _generate(alg: str, label: str | None = None) -> pkcs11.Pkcs11Signer:
-    return pkcs11.generate_in_token(module_path=MODULE, token_label=TOKEN, pin=PIN, alg=alg,
-                                    key_label=label or _label(alg))
+    try:
+        return pkcs11.generate_in_token(module_path=MODULE, token_label=TOKEN, pin=PIN,
+                                        alg=alg, key_label=label or _label(alg))
+    except ELicenseError as exc:  # SoftHSM2 < 2.6 has no CKM_EDDSA (PKCS#11 3.0)
+        if alg == "EdDSA" and exc.code == "key_alg_unsupported":
+            pytest.skip("this SoftHSM2 has no CKM_EDDSA")
+        raise
 
 
 def _code(exc: pytest.ExceptionInfo[ELicenseError]) -> str:
