@@ -17,6 +17,7 @@ from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
 from verifier.api import router as api_router
+from verifier.orgs import PrincipalCache
 from verifier.pages import router as pages_router
 from verifier.runtime import build_verifier
 from verifier.settings import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
                   redoc_url=None)
     app.state.settings = settings
     app.state.verifier = verifier
+    app.state.principals = PrincipalCache(ttl_s=settings.auth_cache_s)
     install_problem_handlers(app)
     app.include_router(api_router)
     app.include_router(pages_router)

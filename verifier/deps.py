@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
-from verifier.orgs import OrgPrincipal, authenticate
+from verifier.orgs import OrgPrincipal, PrincipalCache
 from verifier.service import Verifier
 from verifier.settings import Settings
 
@@ -35,9 +34,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_org(request: Request, verifier: VerifierDep) -> OrgPrincipal:
-    with Session(verifier.engine) as session:
-        return authenticate(session=session, token=bearer_token(request),
-                            now=verifier.clock.now())
+    cache: PrincipalCache = request.app.state.principals
+    return cache.authenticate(engine=verifier.engine, token=bearer_token(request),
+                              now=verifier.clock.now())
 
 
 OrgDep = Annotated[OrgPrincipal, Depends(get_org)]

@@ -12,34 +12,44 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from verifier.models import VerifierRecord
 from verifier.policies import Scenario
 from verifier.verdict import Verdict
 
-__all__ = ["list_records", "purge_records", "write_record"]
+__all__ = ["insert_record", "list_records", "purge_records", "record_values", "write_record"]
 
 DAY = 86400
+_INSERT = VerifierRecord.__table__.insert()  # type: ignore[attr-defined]  # built once
 
 
-def write_record(*, engine: Engine, org_id: str, scenario: Scenario, verdict: Verdict,
-                 claims: Mapping[str, Any]) -> VerifierRecord:
+def record_values(*, org_id: str, scenario: Scenario, verdict: Verdict,
+                  claims: Mapping[str, Any]) -> dict[str, Any]:
     kept = None
     if verdict.valid and scenario.record.keeps:
         kept = json.dumps({k: claims[k] for k in scenario.record.keeps if k in claims},
                           ensure_ascii=False)
-    row = VerifierRecord(
-        org_id=org_id, scenario=scenario.id, scenario_version=scenario.version,
-        credential_type=verdict.credential_type, issuer=verdict.issuer, valid=verdict.valid,
-        codes=json.dumps(verdict.failed_codes), verified_at=verdict.verified_at,
-        expires_at=verdict.verified_at + scenario.record.retention_days * DAY,
-        kept_claims=kept)
-    with Session(engine, expire_on_commit=False) as session:
-        session.add(row)
-        session.commit()
-    return row
+    return {"org_id": org_id, "scenario": scenario.id, "scenario_version": scenario.version,
+            "credential_type": verdict.credential_type, "issuer": verdict.issuer,
+            "valid": verdict.valid, "codes": json.dumps(verdict.failed_codes),
+            "verified_at": verdict.verified_at,
+            "expires_at": verdict.verified_at + scenario.record.retention_days * DAY,
+            "kept_claims": kept}
+
+
+def insert_record(conn: Connection, *, org_id: str, scenario: Scenario, verdict: Verdict,
+                  claims: Mapping[str, Any]) -> None:
+    """In the caller's transaction (one commit per verification, with the replay row)."""
+    conn.execute(_INSERT, record_values(org_id=org_id, scenario=scenario, verdict=verdict,
+                                        claims=claims))
+
+
+def write_record(*, engine: Engine, org_id: str, scenario: Scenario, verdict: Verdict,
+                 claims: Mapping[str, Any]) -> None:
+    with engine.begin() as conn:
+        insert_record(conn, org_id=org_id, scenario=scenario, verdict=verdict, claims=claims)
 
 
 def list_records(*, engine: Engine, org_id: str, limit: int = 100) -> Sequence[VerifierRecord]:

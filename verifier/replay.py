@@ -15,12 +15,12 @@ import hashlib
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from verifier.models import VerifierReplay
 
-__all__ = ["accept_once", "purge_replay"]
+__all__ = ["accept_once", "insert_once", "purge_replay"]
 
 
 def _nonce_key(digest: str, nonce: str | None) -> str:
@@ -28,23 +28,36 @@ def _nonce_key(digest: str, nonce: str | None) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: int) -> bool:
-    """True the first time (digest, nonce) is seen anywhere; False for a replay."""
+_TABLE = VerifierReplay.__table__  # type: ignore[attr-defined]
+# Built once: executing a prebuilt statement with parameters skips SQLAlchemy's per-call
+# statement construction and cache-key work on the hot path.
+_INSERT_ONCE = {
+    "postgresql": pg_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.digest),
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.digest),
+}
+
+
+def insert_once(conn: Connection, *, digest: str, nonce: str | None,
+                expires_at: int) -> bool:
+    """In the caller's transaction: True the first time (digest, nonce) is seen anywhere,
+    False for a replay."""
     values = {"digest": digest, "nonce_key": _nonce_key(digest, nonce),
               "expires_at": expires_at}
-    table = VerifierReplay.__table__  # type: ignore[attr-defined]
-    backend = engine.dialect.name
-    with engine.begin() as conn:
-        if backend in ("postgresql", "sqlite"):
-            ins = pg_insert(table) if backend == "postgresql" else sqlite_insert(table)
-            stmt = ins.values(**values).on_conflict_do_nothing().returning(table.c.digest)
-            return conn.execute(stmt).first() is not None
+    stmt = _INSERT_ONCE.get(conn.dialect.name)
+    if stmt is not None:
+        return conn.execute(stmt, values).first() is not None
     try:  # pragma: no cover - other backends: the constraint raises
-        with engine.begin() as conn:
-            conn.execute(table.insert().values(**values))
+        with conn.begin_nested():
+            conn.execute(_TABLE.insert(), values)
     except IntegrityError:  # pragma: no cover
         return False
     return True  # pragma: no cover
+
+
+def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: int) -> bool:
+    """``insert_once`` in its own transaction."""
+    with engine.begin() as conn:
+        return insert_once(conn, digest=digest, nonce=nonce, expires_at=expires_at)
 
 
 def purge_replay(*, engine: Engine, now: int) -> int:

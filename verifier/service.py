@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from core.clock import Clock
 from core.credential import Verified, verify
@@ -43,9 +43,9 @@ from core.statuslist import INVALID, SUSPENDED, VALID, status_reference
 from verifier.errors import RedeemFailed, StatusUnavailable, TypeNotTrusted
 from verifier.orgs import OrgPrincipal, require_scenario
 from verifier.policies import Policies, Scenario
-from verifier.records import write_record
+from verifier.records import insert_record
 from verifier.redeem import Redeemer
-from verifier.replay import accept_once
+from verifier.replay import insert_once
 from verifier.status import StatusCache
 from verifier.trust import TrustKeys, TrustStore
 from verifier.verdict import Verdict
@@ -90,18 +90,24 @@ class Verifier:
         verdict = Verdict(scenario=scenario.id, verified_at=now)
         if self.bundle_iat is not None:
             verdict.bundle_age_s = max(0, now - self.bundle_iat)
-        claims: dict[str, Any] = {}
+        ran: list[tuple[dict[str, Any], Verified]] = []
         with contextlib.suppress(_Stop):
-            claims = self._run(verdict, scenario, principal, qr, now)
-        if self.keep_records:
-            write_record(engine=self.engine, org_id=principal.org_id, scenario=scenario,
-                         verdict=verdict, claims=claims)
+            ran.append(self._run(verdict, scenario, principal, qr, now))
+        claims = ran[0][0] if ran else {}
+        # One transaction: the replay insert (only for a presentation that got as far as
+        # replay) and the record, so each verification costs one commit.
+        with self.engine.begin() as conn:
+            if ran:
+                self._replay(conn, verdict, scenario, ran[0][1], now)
+            if self.keep_records:
+                insert_record(conn, org_id=principal.org_id, scenario=scenario,
+                              verdict=verdict, claims=claims)
         return verdict
 
     # --- the checks ------------------------------------------------------------------
 
     def _run(self, v: Verdict, scenario: Scenario, principal: OrgPrincipal, qr: str,
-             now: int) -> dict[str, Any]:
+             now: int) -> tuple[dict[str, Any], Verified]:
         mode, presentation, nonce, aud = self._envelope(v, scenario, principal, qr)
         verified = self._credential(v, scenario, presentation, now, nonce, aud)
         v.issuer = verified.issuer
@@ -121,10 +127,11 @@ class Verifier:
             v.failed("type_allowed", "type_not_allowed")
             raise _Stop
         v.passed("type_allowed")
-        self._replay(v, scenario, verified, now)
+        # Status and policy never stop the run: the replay check (in verify_qr's
+        # transaction) consumes the presentation whatever they say.
         self._status(v, scenario, verified, issuer)
         self._policy(v, scenario, verified, allowed)
-        return shown
+        return shown, verified
 
     def _envelope(self, v: Verdict, scenario: Scenario, principal: OrgPrincipal,
                   qr: str) -> tuple[Mode, str, str | None, str]:
@@ -185,15 +192,16 @@ class Verifier:
             return False
         return True
 
-    def _replay(self, v: Verdict, scenario: Scenario, verified: Verified, now: int) -> None:
+    def _replay(self, conn: Connection, v: Verdict, scenario: Scenario, verified: Verified,
+                now: int) -> None:
         kb = verified.key_binding or {}
         nonce = kb.get("nonce") if isinstance(kb.get("nonce"), str) else None
-        first = accept_once(engine=self.engine, digest=verified.digest, nonce=nonce,
+        first = insert_once(conn, digest=verified.digest, nonce=nonce,
                             expires_at=now + scenario.max_presentation_age_s + 2 * self.leeway)
-        if not first:
+        if first:
+            v.passed("replay")
+        else:
             v.failed("replay", "replayed")
-            raise _Stop
-        v.passed("replay")
 
     def _status(self, v: Verdict, scenario: Scenario, verified: Verified, issuer: Any) -> None:
         policy = scenario.status
@@ -206,18 +214,18 @@ class Verifier:
                 v.passed("status", exc.code)
                 return
             v.failed("status", exc.code)
-            raise _Stop from None
+            return
         except (StatusError, TrustError) as exc:
             v.failed("status", exc.code)
-            raise _Stop from None
+            return
         v.status_value, v.staleness_s = result.value, result.staleness_s
         if result.value != VALID:
             v.failed("status", _STATUS_CODES.get(result.value, "status_invalid"))
-            raise _Stop
+            return
         if result.stale:
             if policy.when_stale == "fail_closed":
                 v.failed("status", "status_stale")
-                raise _Stop
+                return
             v.passed("status", "status_stale")
             return
         v.passed("status")

@@ -40,6 +40,9 @@ class Settings(BaseServiceSettings):
     # Upper bound on how long a fetched status list is used before refetching (the list's
     # own ``ttl`` / ``exp`` may shorten it; a scenario's ``max_staleness_s`` too).
     status_cache_max_s: int = 300
+    # Authenticated API keys / sessions are cached per process this long (a revoked key
+    # stops working within this time).
+    auth_cache_s: int = 30
     # Staff web sessions.
     session_ttl_s: int = 8 * 3600
     # Largest uploaded QR image accepted by verify-image.
