@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from issuer.bulkdb import insert_tuples
 from issuer.models import AuditEvent
 
 __all__ = ["GENESIS", "AuditEntry", "ChainReport", "append", "append_many", "row_hash", "verify"]
@@ -42,6 +43,10 @@ class AuditEntry:
 def row_hash(fields: dict[str, Any]) -> str:
     canon = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canon).hexdigest()
+
+
+_COLUMNS = ("seq", "at", "agency_code", "actor", "action", "credential_id", "detail",
+            "prev_hash", "hash")
 
 
 def _fields(seq: int, e: AuditEntry, detail: str, prev: str) -> dict[str, Any]:
@@ -73,10 +78,9 @@ def append_many(session: Session, entries: Iterable[AuditEntry]) -> None:
         detail = orjson.dumps(e.detail or {}, option=orjson.OPT_SORT_KEYS).decode()
         f = _fields(seq, e, detail, prev)
         h = row_hash(f)
-        rows.append({**f, "hash": h})
+        rows.append((*f.values(), h))
         prev = h
-    if rows:
-        session.execute(insert(AuditEvent), rows)
+    insert_tuples(session, AuditEvent.__table__, _COLUMNS, rows)  # type: ignore[attr-defined]
 
 
 def _iter_rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:

@@ -17,19 +17,22 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.clock import Clock
 from core.errors import ELicenseError
+from core.jose import thumbprint
 from core.signing import Signer
 from issuer import audit, issuance, statuslists
+from issuer.bulkdb import insert_tuples
 from issuer.deps import issuer_signer
+from issuer.fastissue import FlatEncoder
 from issuer.models import Credential
 from issuer.oauth import Principal
 from issuer.schemas import BatchLine
+from issuer.sealing import sealer_for
 from issuer.settings import IssuerSettings
 
 __all__ = ["CHUNK", "SignTask", "issue_many", "issue_ndjson", "sign_serial"]
@@ -39,8 +42,14 @@ CHUNK = 1000
 
 @dataclass(frozen=True)
 class SignTask:
+    """One credential to encode, sign and turn into its ``issuer_credential`` row."""
+
+    cred_id: str
+    ref: str | None
     type: str
-    claims: dict[str, Any]
+    claims: dict[str, Any]  # as signed (computed claims included)
+    plain_claims: dict[str, Any]  # as given, sealed for reissue
+    subject: str | None  # the document number, for the blind index
     holder_jwk: dict[str, Any]
     agency: str
     iat: int
@@ -49,17 +58,35 @@ class SignTask:
     idx: int
 
 
-SignBatch = Callable[[Sequence[SignTask]], list[str]]
+# issuer_credential columns, in the order of the tuples ``sign_serial`` returns
+CRED_COLUMNS = ("id", "agency_code", "type", "state", "status_list_id", "status_idx", "ref",
+                "subject_hmac", "holder_jkt", "iat", "exp", "delivery", "claims_enc",
+                "replaces", "updated_at")
+
+Signed = list[tuple[str, tuple[Any, ...]]]
+# Encodes and signs tasks; yields the results in task order, in one or more parts (a pool
+# yields part by part, so rows go into the database while later parts are being signed).
+SignBatch = Callable[[Sequence[SignTask]], Iterable[Signed]]
 
 
 def sign_serial(signer: Signer, settings: IssuerSettings) -> SignBatch:
-    from issuer.catalog import get_type
+    """Encode and sign in this process (``issuer.fastissue``), and build each row (claims
+    sealed, blind index, holder thumbprint) so that a worker pool parallelises all of it."""
+    enc = FlatEncoder(signer, settings)
+    sealer = sealer_for(settings.key_encryption_secret.get_secret_value())
 
-    def run(tasks: Sequence[SignTask]) -> list[str]:
-        return [issuance.sign(signer=signer, settings=settings, lt=get_type(t.type),
-                              claims=t.claims, holder_jwk=t.holder_jwk, agency=t.agency,
-                              iat=t.iat, exp=t.exp, list_id=t.list_id, idx=t.idx)
-                for t in tasks]
+    def run(tasks: Sequence[SignTask]) -> list[Signed]:
+        out: Signed = []
+        for t in tasks:
+            sd_jwt = enc.encode(type_=t.type, claims=t.claims, holder_jwk=t.holder_jwk,
+                                agency=t.agency, iat=t.iat, exp=t.exp, list_id=t.list_id,
+                                idx=t.idx)
+            row = (t.cred_id, t.agency, t.type, "valid", t.list_id, t.idx, t.ref,
+                   sealer.blind_index(t.type, t.subject) if t.subject else None,
+                   thumbprint(t.holder_jwk), t.iat, t.exp, "delivered",
+                   sealer.seal(t.plain_claims, aad=t.cred_id.encode()), None, t.iat)
+            out.append((sd_jwt, row))
+        return [out]
 
     return run
 
@@ -71,30 +98,31 @@ def issue_many(*, session: Session, settings: IssuerSettings, sign_batch: SignBa
     if not items:
         return []
     slots = statuslists.allocate(session, settings, len(items), now)
-    ids = [secrets.token_hex(16) for _ in items]
     tasks = []
-    for (_ref, p), (list_id, idx) in zip(items, slots, strict=True):
+    for (ref, p), (list_id, idx) in zip(items, slots, strict=True):
         assert p.holder_jwk is not None
-        tasks.append(SignTask(type=p.lt.type, claims=p.signed_claims, holder_jwk=p.holder_jwk,
-                              agency=principal.agency, iat=now, exp=p.exp, list_id=list_id,
-                              idx=idx))
-    sd_jwts = sign_batch(tasks)
-    rows = [issuance.credential_row(settings=settings, p=p, cred_id=cid,
-                                    agency=principal.agency, list_id=list_id, idx=idx,
-                                    now=now, ref=ref)
-            for (ref, p), cid, (list_id, idx) in zip(items, ids, slots, strict=True)]
-    session.execute(insert(Credential), rows)
+        subject = p.claims.get(p.lt.subject_claim)
+        tasks.append(SignTask(cred_id=secrets.token_hex(16), ref=ref, type=p.lt.type,
+                              claims=p.signed_claims, plain_claims=p.claims,
+                              subject=str(subject) if subject else None,
+                              holder_jwk=p.holder_jwk, agency=principal.agency, iat=now,
+                              exp=p.exp, list_id=list_id, idx=idx))
+    parts = iter(sign_batch(tasks))  # a pool starts signing now; meanwhile, the audit rows
     audit.append_many(session, (
         audit.AuditEntry(at=now, agency_code=principal.agency, actor=principal.client_id,
-                         action="issue", credential_id=cid,
-                         detail={"type": p.lt.type, "list": list_id, "idx": idx,
+                         action="issue", credential_id=t.cred_id,
+                         detail={"type": t.type, "list": t.list_id, "idx": t.idx,
                                  "delivery": "bulk"})
-        for (_ref, p), cid, (list_id, idx) in zip(items, ids, slots, strict=True)))
+        for t in tasks))
+    signed: Signed = []
+    for part in parts:
+        insert_tuples(session, Credential.__table__, CRED_COLUMNS,  # type: ignore[attr-defined]
+                      [row for _sd, row in part])
+        signed.extend(part)
     session.commit()
-    return [{"ref": ref, "id": cid, "status": issuance.status_ref(settings, list_id, idx),
-             "credential": sd}
-            for (ref, _p), cid, (list_id, idx), sd in zip(items, ids, slots, sd_jwts,
-                                                          strict=True)]
+    return [{"ref": t.ref, "id": t.cred_id,
+             "status": issuance.status_ref(settings, t.list_id, t.idx), "credential": sd}
+            for t, (sd, _row) in zip(tasks, signed, strict=True)]
 
 
 def _error(ref: Any, exc: ELicenseError) -> dict[str, Any]:

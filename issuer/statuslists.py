@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+from array import array
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -53,6 +55,16 @@ def _used(session: Session, list_id: int) -> set[int]:
     return set(rows)
 
 
+def _draw(size: int, k: int) -> list[int]:
+    """``k`` uniform random indices below ``size`` from the OS CSPRNG (duplicates possible;
+    the caller dedupes). A power-of-two size is masked from 32-bit words, unbiased."""
+    if size & (size - 1) == 0 and size <= 2**32 and array("I").itemsize == 4:
+        words = array("I", os.urandom(4 * k))
+        mask = size - 1
+        return [w & mask for w in words]
+    return [secrets.randbelow(size) for _ in range(k)]
+
+
 def allocate(session: Session, settings: IssuerSettings, n: int, now: int
              ) -> list[tuple[int, int]]:
     """``n`` fresh ``(list_id, idx)`` pairs, random and unused, in the caller's transaction.
@@ -71,14 +83,16 @@ def allocate(session: Session, settings: IssuerSettings, n: int, now: int
         taken = _used(session, shard.id) if want > 1 else set()
         picked: set[int] = set()
         while len(picked) < want:
-            idx = secrets.randbelow(shard.size)
-            if idx in taken or idx in picked:
-                continue
-            if want == 1 and session.exec(select(Credential.id).where(
+            for idx in _draw(shard.size, want - len(picked)):
+                if idx not in taken:
+                    picked.add(idx)
+        if want == 1:
+            [idx] = picked
+            while session.exec(select(Credential.id).where(
                     Credential.status_list_id == shard.id,
                     Credential.status_idx == idx)).first():
-                continue
-            picked.add(idx)
+                idx = secrets.randbelow(shard.size)
+            picked = {idx}
         session.execute(update(StatusListShard).where(col(StatusListShard.id) == shard.id)
                         .values(used=StatusListShard.used + want))
         session.expire(shard)
