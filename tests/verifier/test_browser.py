@@ -1,0 +1,110 @@
+"""The staff page in Debian's Chromium (Playwright): log in as hotel staff, upload a QR
+image, see the big green verdict and the allowed claims; a QR used twice turns red with its
+reason in Chinese and English."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from core.clock import FixedClock
+from core.qr import render_png
+from tests.verifier.test_api import _status_server
+from tests.verifier.world import World
+from verifier.app import create_app
+from verifier.orgs import add_api_key, add_staff, ensure_org
+from verifier.settings import Settings
+
+CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(world: World, db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    import uvicorn
+
+    with Session(world.engine) as s:
+        ensure_org(session=s, org_id="demo-hotel", name_zh="示范酒店", name_en="Demo Hotel",
+                   scenarios=["hotel_checkin"], now=clock.now())
+        add_api_key(session=s, org_id="demo-hotel", key="demo-hotel-key", now=clock.now())
+        add_staff(session=s, org_id="demo-hotel", username="hotel", password="hotel-password",
+                  now=clock.now())
+    trust = tmp_path / "trust.jwt"
+    trust.write_text(world.trust_jws)
+    settings = Settings(database_url=db_url, trust_list_source=str(trust),
+                        trust_anchor_jwk=json.dumps(world.anchor.public_jwk()))
+    port = _free_port()
+    with _status_server(world) as http:
+        root = FastAPI()
+        root.mount("/verifier", create_app(settings, http=http, clock=clock))
+        server = uvicorn.Server(uvicorn.Config(root, host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
+
+
+def test_upload_a_qr_image_and_see_the_verdict(served: str, world: World,
+                                               tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    png = tmp_path / "qr.png"
+    png.write_bytes(render_png(world.offline_qr("hotel_checkin")))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{served}/verifier/")
+            page.fill("#username", "hotel")
+            page.fill("#password", "hotel-password")
+            page.click("#login-form button[type=submit]")
+            expect(page.locator("#verify-view")).to_be_visible()
+            expect(page.locator("#scenario")).to_have_value("hotel_checkin")
+            page.set_input_files("#image", str(png))
+            banner = page.locator("#verdict-banner")
+            expect(banner).to_have_class("banner valid")
+            expect(banner).to_contain_text("VALID")
+            expect(page.locator(".claim-name")).to_have_text("张三")
+            expect(page.locator(".claim-document_number")).to_have_text("110101199001011234")
+            assert page.locator(".claim-portrait").count() == 0
+
+            page.set_input_files("#image", str(png))  # the same QR again: a replay
+            expect(banner).to_have_class("banner invalid")
+            reason = page.locator("#reasons li[data-code=replayed]")
+            expect(reason).to_contain_text("该二维码已被使用")
+            expect(reason).to_contain_text("already used")
+            assert errors == []
+        finally:
+            browser.close()
