@@ -27,18 +27,15 @@ import orjson
 import pybase64
 
 from core.credential._common import (
-    DOTS,
     KB_TYP,
-    NEVER_DISCLOSABLE,
-    SD,
     SD_ALG,
     SHA256,
     VC_TYP,
 )
 from core.credential._keys import KeyLookup
+from core.credential._walk import Walker
 from core.errors import (
     AlgorithmError,
-    ClaimNameExists,
     ClaimsError,
     CredentialExpired,
     CredentialNotYetValid,
@@ -57,7 +54,6 @@ from core.errors import (
     KeyBindingUnexpected,
     MalformedError,
     NonceMismatch,
-    ReservedClaimName,
     SdAlgUnsupported,
     SdHashMismatch,
     TypInvalid,
@@ -74,12 +70,9 @@ from core.jose import (
 __all__ = ["Verified", "verify"]
 
 MAX_PRESENTATION = 1 << 20  # 1 MiB: far above any licence with a portrait
-MAX_DEPTH = 64
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PAD = (b"", b"", b"==", b"=")
 _STD_TO_URL = bytes.maketrans(b"+/", b"-_")
-_RESERVED = frozenset({SD, DOTS, SD_ALG})  # RFC 9901 §4.2.1 (and _sd_alg: §4.1.1)
-_ABSENT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +188,7 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         disclosures[dg] = content
 
     # --- embedded digests (§7.1 step 3.2-3.5, 4, 5) ---
-    walker = _Walker(disclosures)
+    walker = Walker(disclosures)
     claims = walker.object(payload, "", 0, vc_profile, False)
     if walker.used != len(disclosures):
         raise DisclosureUnreferenced()
@@ -284,121 +277,6 @@ def _check_times(claims: dict[str, Any], now: int, leeway: int) -> None:
         raise CredentialNotYetValid()
     if "iat" in claims and now + leeway < _number(claims["iat"], "iat"):
         raise IssuedInFuture()
-
-
-class _Walker:
-    """Replaces embedded digests by their disclosures, recursively (§7.1 step 3).
-
-    ``top`` marks the payload itself (where the SD-JWT VC never-disclosable names apply);
-    ``protected`` a subtree under one of those names, where no digest may appear at all.
-    """
-
-    __slots__ = ("disclosures", "paths", "seen", "used")
-
-    def __init__(self, disclosures: dict[str, list[Any]]) -> None:
-        self.disclosures = disclosures
-        self.seen: set[str] = set()
-        self.used = 0
-        self.paths: list[str] = []
-
-    def _lookup(self, dg: Any) -> list[Any] | None:
-        if type(dg) is not str:
-            raise MalformedError("a digest must be a string")
-        if dg in self.seen:
-            raise DigestDuplicated()
-        self.seen.add(dg)
-        found = self.disclosures.get(dg)
-        if found is not None:
-            self.used += 1
-        return found
-
-    def object(self, obj: dict[str, Any], path: str, depth: int, top: bool,
-               protected: bool) -> dict[str, Any]:
-        """Process ``obj`` in place (it was just parsed for us alone) and return it."""
-        if depth > MAX_DEPTH:
-            raise MalformedError("nesting too deep")
-        digests = obj.pop(SD, _ABSENT)
-        if DOTS in obj:
-            raise ReservedClaimName("'...' outside an array element")
-        if depth and SD_ALG in obj:
-            raise MalformedError("_sd_alg only at the top level")
-        for name, item in obj.items():
-            kind = type(item)
-            if kind is dict:
-                self.object(item, f"{path}.{name}" if path else name, depth + 1, False,
-                            protected or (top and name in NEVER_DISCLOSABLE))
-            elif kind is list:
-                # replacing the value of an existing key while iterating is allowed
-                obj[name] = self.array(item, f"{path}.{name}" if path else name, depth + 1,
-                                       protected or (top and name in NEVER_DISCLOSABLE))
-        if digests is _ABSENT:
-            return obj
-        if type(digests) is not list:
-            raise MalformedError("_sd must be an array of digests")
-        if protected and digests:
-            raise ReservedClaimName("a never-disclosable claim holds digests")
-        seen, disclosures = self.seen, self.disclosures
-        for dg in digests:
-            if type(dg) is not str:
-                raise MalformedError("a digest must be a string")
-            if dg in seen:
-                raise DigestDuplicated()
-            seen.add(dg)
-            content = disclosures.get(dg)
-            if content is None:
-                continue  # decoy, or not disclosed
-            self.used += 1
-            if len(content) != 3 or type(content[1]) is not str:
-                raise DisclosureError("an object property disclosure has three elements")
-            name = content[1]
-            if name in _RESERVED or (top and name in NEVER_DISCLOSABLE):
-                raise ReservedClaimName(f"{name!r} may not be disclosed")
-            if name in obj:
-                raise ClaimNameExists(f"{name!r} already exists")
-            sub = f"{path}.{name}" if path else name
-            self.paths.append(sub)
-            value = content[2]
-            kind = type(value)
-            if kind is dict:
-                value = self.object(value, sub, depth + 1, False, False)
-            elif kind is list:
-                value = self.array(value, sub, depth + 1, False)
-            obj[name] = value
-        return obj
-
-    def value(self, value: Any, path: str, depth: int) -> Any:
-        kind = type(value)
-        if kind is dict:
-            return self.object(value, path, depth + 1, False, False)
-        if kind is list:
-            return self.array(value, path, depth + 1, False)
-        return value
-
-    def array(self, arr: list[Any], path: str, depth: int, protected: bool) -> list[Any]:
-        if depth > MAX_DEPTH:
-            raise MalformedError("nesting too deep")
-        out: list[Any] = []
-        for i, item in enumerate(arr):
-            kind = type(item)
-            if kind is dict:
-                if len(item) == 1 and DOTS in item:
-                    if protected:
-                        raise ReservedClaimName("a never-disclosable claim holds digests")
-                    content = self._lookup(item[DOTS])
-                    if content is None:
-                        continue  # §7.1 step 3.4: undisclosed element removed
-                    if len(content) != 2:
-                        raise DisclosureError("an array element disclosure has two elements")
-                    sub = f"{path}.{i}"
-                    self.paths.append(sub)
-                    out.append(self.value(content[1], sub, depth))
-                else:
-                    out.append(self.object(item, f"{path}.{i}", depth + 1, False, protected))
-            elif kind is list:
-                out.append(self.array(item, f"{path}.{i}", depth + 1, protected))
-            else:
-                out.append(item)
-        return out
 
 
 def _check_kb(kb_jwt: bytes, holder: PublicKey, allowed: frozenset[str], now: int, leeway: int,
