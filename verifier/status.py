@@ -65,7 +65,7 @@ def http_fetcher(http: httpx.Client) -> Callable[[str], str]:
     def fetch(uri: str) -> str:
         try:
             resp = http.get(uri, headers={"Accept": ACCEPT})
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise UpstreamError(f"status list fetch failed: {type(exc).__name__}") from exc
         if resp.status_code != 200:
             raise UpstreamError(f"status list fetch gave HTTP {resp.status_code}")
