@@ -20,7 +20,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -69,7 +69,9 @@ class LicenseType:
 
 @cache
 def license_types() -> dict[str, LicenseType]:
-    folder = resources.files("issuer") / "data" / "types"
+    # next to this module (not importlib.resources: an editable install made before the
+    # package existed maps it as a namespace package)
+    folder = Path(__file__).resolve().parent / "data" / "types"
     out: dict[str, LicenseType] = {}
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".json"):
