@@ -18,6 +18,9 @@ httpx, zxing) are translated into this tree at one boundary each and never escap
     ├── ServiceUnavailable             503 service_unavailable
     └── VerificationError              422 verification_failed    (a credential is not accepted)
         ├── MalformedError             422 malformed               (cannot be parsed at all)
+        │   └── LimitExceeded          422 limit_exceeded          (hostile sizes, docs/security.md)
+        │       (presentation_too_large, too_many_disclosures, disclosure_too_large,
+        │        too_many_digests, kb_jwt_too_large, nesting_too_deep)
         ├── SignatureError             422 invalid_signature
         ├── KeyError_                  422 unknown_key
         ├── AlgorithmError             422 algorithm_not_allowed
@@ -58,6 +61,7 @@ __all__ = [
     "DigestDuplicated",
     "DisclosureError",
     "DisclosureInvalid",
+    "DisclosureTooLarge",
     "DisclosureUnreferenced",
     "ELicenseError",
     "Forbidden",
@@ -65,15 +69,19 @@ __all__ = [
     "IssuedInFuture",
     "KbAudMismatch",
     "KbIatOutOfWindow",
+    "KbJwtTooLarge",
     "KbTypInvalid",
     "KeyBindingError",
     "KeyBindingMissing",
     "KeyBindingUnexpected",
     "KeyError_",
+    "LimitExceeded",
     "MalformedError",
+    "NestingTooDeep",
     "NonceMismatch",
     "NotFound",
     "PayloadTooLarge",
+    "PresentationTooLarge",
     "RateLimited",
     "ReservedClaimName",
     "SdAlgUnsupported",
@@ -90,6 +98,8 @@ __all__ = [
     "StatusReferenceInvalid",
     "StatusReferenceMissing",
     "StatusValueOutOfRange",
+    "TooManyDigests",
+    "TooManyDisclosures",
     "TrustError",
     "TypInvalid",
     "Unauthenticated",
@@ -230,6 +240,45 @@ class AlgorithmError(VerificationError):
 
 
 AlgorithmNotAllowed = AlgorithmError
+
+
+class LimitExceeded(MalformedError):
+    """An attacker-controlled size over its limit (docs/security.md): refused before the
+    work it would cost. A ``MalformedError`` so that every verifier path that reports a
+    refused credential reports these too."""
+
+    code = "limit_exceeded"
+    title = "Input exceeds a size limit"
+
+
+class PresentationTooLarge(LimitExceeded):
+    code = "presentation_too_large"
+    title = "Presentation longer than allowed"
+
+
+class TooManyDisclosures(LimitExceeded):
+    code = "too_many_disclosures"
+    title = "More disclosures than allowed"
+
+
+class DisclosureTooLarge(LimitExceeded):
+    code = "disclosure_too_large"
+    title = "Disclosure longer than allowed"
+
+
+class TooManyDigests(LimitExceeded):
+    code = "too_many_digests"
+    title = "More embedded digests than allowed"
+
+
+class KbJwtTooLarge(LimitExceeded):
+    code = "kb_jwt_too_large"
+    title = "KB-JWT longer than allowed"
+
+
+class NestingTooDeep(LimitExceeded):
+    code = "nesting_too_deep"
+    title = "JSON nested deeper than allowed"
 
 
 class CritUnsupported(MalformedError):

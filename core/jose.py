@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
 )
 
-from core.errors import AlgorithmError, MalformedError, SignatureError
+from core.errors import AlgorithmError, MalformedError, NestingTooDeep, SignatureError
 from core.signing import Signer
 
 __all__ = [
@@ -103,6 +103,8 @@ def json_loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):  # orjson stops at 1024 levels without recursing
+            raise NestingTooDeep("JSON nested deeper than 1024 levels") from exc
         raise MalformedError("invalid JSON") from exc
 
 
@@ -110,7 +112,9 @@ def json_loads_object(data: bytes) -> dict[str, Any]:
     """Parse a JSON object, refusing duplicate member names (RFC 7515 §5.2, RFC 9901 §7.1)."""
     try:
         obj = json.loads(data, object_pairs_hook=_no_duplicates)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:  # the C scanner gives up at the interpreter's limit
+        raise NestingTooDeep("JSON nested too deep") from exc
+    except ValueError as exc:
         raise MalformedError("invalid JSON") from exc
     if not isinstance(obj, dict):
         raise MalformedError("JSON value is not an object")

@@ -10,7 +10,8 @@ Failures are ``core.errors.VerificationError`` subclasses with stable codes.
 
 from core.credential._issue import issue
 from core.credential._keys import KeyLookup, StaticKeys
+from core.credential._limits import Limits
 from core.credential._present import present
 from core.credential._verify import Verified, verify
 
-__all__ = ["KeyLookup", "StaticKeys", "Verified", "issue", "present", "verify"]
+__all__ = ["KeyLookup", "Limits", "StaticKeys", "Verified", "issue", "present", "verify"]

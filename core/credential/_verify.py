@@ -33,6 +33,7 @@ from core.credential._common import (
     VC_TYP,
 )
 from core.credential._keys import KeyLookup
+from core.credential._limits import DEFAULT_LIMITS, Limits
 from core.credential._walk import Walker
 from core.errors import (
     AlgorithmError,
@@ -42,20 +43,25 @@ from core.errors import (
     CritUnsupported,
     DigestDuplicated,
     DisclosureError,
+    DisclosureTooLarge,
     DisclosureUnreferenced,
     ELicenseError,
     HolderKeyMissing,
     IssuedInFuture,
     KbAudMismatch,
     KbIatOutOfWindow,
+    KbJwtTooLarge,
     KbTypInvalid,
     KeyBindingError,
     KeyBindingMissing,
     KeyBindingUnexpected,
     MalformedError,
+    NestingTooDeep,
     NonceMismatch,
+    PresentationTooLarge,
     SdAlgUnsupported,
     SdHashMismatch,
+    TooManyDisclosures,
     TypInvalid,
     VctMissing,
 )
@@ -69,7 +75,7 @@ from core.jose import (
 
 __all__ = ["Verified", "verify"]
 
-MAX_PRESENTATION = 1 << 20  # 1 MiB: far above any licence with a portrait
+MAX_PRESENTATION = DEFAULT_LIMITS.presentation
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PAD = (b"", b"", b"==", b"=")
 _STD_TO_URL = bytes.maketrans(b"+/", b"-_")
@@ -103,12 +109,15 @@ def verify(
     kb_max_age: int = 300,
     algorithms: Collection[str] = ("ES256", "EdDSA"),
     typ: str = VC_TYP,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Verified:
     """Verify an SD-JWT (``key_binding=False``) or SD-JWT+KB (``True``) presentation.
 
     ``typ`` is the required Issuer-signed JWT ``typ``; the SD-JWT VC checks (``vct``
     required, ``iss exp nbf vct cnf status`` never disclosed) apply when it is
     ``dc+sd-jwt``. With key binding, ``nonce`` and ``aud`` are required arguments.
+    ``limits``: the sizes an attacker controls (``core.credential.Limits``), each refused
+    with its own ``limit_exceeded`` code before it costs anything.
 
     ``Verified.digest`` hashes the presentation up to the KB-JWT's signature (the whole
     presentation when there is no KB-JWT): ECDSA signatures are malleable, so a replay
@@ -120,7 +129,7 @@ def verify(
     allowed = frozenset(algorithms).intersection(SUPPORTED_ALGS)
     try:
         return _verify(presentation, keys, key_binding, now, nonce, aud, leeway, kb_max_age,
-                       allowed, typ)
+                       allowed, typ, limits)
     except ELicenseError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
@@ -130,9 +139,11 @@ def verify(
 
 def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
             nonce: str | None, aud: str | None, leeway: int, kb_max_age: int,
-            allowed: frozenset[str], typ: str) -> Verified:
-    if not isinstance(presentation, str) or len(presentation) > MAX_PRESENTATION:
-        raise MalformedError("presentation must be a string of at most 1 MiB")
+            allowed: frozenset[str], typ: str, limits: Limits) -> Verified:
+    if not isinstance(presentation, str):
+        raise MalformedError("presentation must be a string")
+    if len(presentation) > limits.presentation:
+        raise PresentationTooLarge(f"presentation over {limits.presentation} characters")
     if not presentation.isascii():
         raise MalformedError("presentation must be ASCII")
     data = presentation.encode("ascii")  # bytes from here on: no re-encoding per part
@@ -148,6 +159,10 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         raise KeyBindingMissing()
     if not key_binding and kb_jwt:
         raise KeyBindingUnexpected()
+    if len(kb_jwt) > limits.kb_jwt:
+        raise KbJwtTooLarge(f"KB-JWT over {limits.kb_jwt} characters")
+    if len(parts) - 2 > limits.disclosures:
+        raise TooManyDisclosures(f"more than {limits.disclosures} disclosures")
 
     # --- Issuer-signed JWT (§7.1 step 2) ---
     header, payload, signing_input, signature = _parse_jws(parts[0])
@@ -171,7 +186,10 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
     disclosures: dict[str, list[Any]] = {}
     sha256, b2a, a2b, loads = (hashlib.sha256, binascii.b2a_base64, binascii.a2b_base64,
                                orjson.loads)
+    max_disclosure = limits.disclosure
     for raw in parts[1:-1]:
+        if len(raw) > max_disclosure:
+            raise DisclosureTooLarge(f"disclosure over {max_disclosure} characters")
         # b64url(SHA-256) without padding: 43 characters (§4.2.3)
         dg = b2a(sha256(raw).digest(), newline=False)[:43].translate(_STD_TO_URL).decode()
         if dg in disclosures:
@@ -180,15 +198,17 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
             content = loads(_b64(raw) if len(raw) > 200 else
                             a2b(raw.translate(_URL_TO_STD) + _PAD[len(raw) % 4],
                                 strict_mode=True))
-        except (binascii.Error, orjson.JSONDecodeError) as exc:
-            raise MalformedError("disclosure is not JSON") from exc
+        except orjson.JSONDecodeError as exc:
+            raise _json_error(exc, "disclosure is not JSON") from exc
+        except binascii.Error as exc:
+            raise MalformedError("disclosure is not base64url") from exc
         if (type(content) is not list or len(content) not in (2, 3)
                 or type(content[0]) is not str):
             raise DisclosureError("a disclosure is a JSON array [salt, (name,) value]")
         disclosures[dg] = content
 
     # --- embedded digests (§7.1 step 3.2-3.5, 4, 5) ---
-    walker = Walker(disclosures)
+    walker = Walker(disclosures, max_depth=limits.depth, max_digests=limits.digests)
     claims = walker.object(payload, "", 0, vc_profile, False)
     if walker.used != len(disclosures):
         raise DisclosureUnreferenced()
@@ -243,11 +263,21 @@ def _parse_jws(raw: bytes) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes
         h, p, sig = raw.split(b".")
         header, payload = orjson.loads(_b64(h)), orjson.loads(_b64(p))
         signature = _b64(sig)
-    except (ValueError, orjson.JSONDecodeError) as exc:  # binascii.Error is a ValueError
+    except orjson.JSONDecodeError as exc:
+        raise _json_error(exc, "not a compact JWS") from exc
+    except ValueError as exc:  # binascii.Error is a ValueError
         raise MalformedError("not a compact JWS") from exc
     if type(header) is not dict or type(payload) is not dict:
         raise MalformedError("JWS header and payload must be JSON objects")
     return header, payload, raw[: len(h) + 1 + len(p)], signature
+
+
+def _json_error(exc: orjson.JSONDecodeError, detail: str) -> MalformedError:
+    """orjson stops at 1024 levels without recursing (a 100 000-deep ``[[[`` costs
+    microseconds); that refusal is ``nesting_too_deep``, anything else ``malformed``."""
+    if "depth limit" in str(exc):
+        return NestingTooDeep("JSON nested deeper than 1024 levels")
+    return MalformedError(detail)
 
 
 def _check_header(header: dict[str, Any], typ: str, allowed: frozenset[str]) -> None:

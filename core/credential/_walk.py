@@ -18,12 +18,15 @@ from core.errors import (
     DigestDuplicated,
     DisclosureError,
     MalformedError,
+    NestingTooDeep,
     ReservedClaimName,
+    TooManyDigests,
 )
 
-__all__ = ["MAX_DEPTH", "Walker"]
+__all__ = ["MAX_DEPTH", "MAX_DIGESTS", "Walker"]
 
-MAX_DEPTH = 64
+MAX_DEPTH = 32  # core.credential.Limits.depth
+MAX_DIGESTS = 1024  # core.credential.Limits.digests
 _RESERVED = frozenset({SD, DOTS, SD_ALG})  # RFC 9901 §4.2.1 (and _sd_alg: §4.1.1)
 _ABSENT = object()
 
@@ -35,10 +38,13 @@ class Walker:
     ``protected`` a subtree under one of those names, where no digest may appear at all.
     """
 
-    __slots__ = ("disclosures", "paths", "seen", "used")
+    __slots__ = ("disclosures", "max_depth", "max_digests", "paths", "seen", "used")
 
-    def __init__(self, disclosures: dict[str, list[Any]]) -> None:
+    def __init__(self, disclosures: dict[str, list[Any]], *, max_depth: int = MAX_DEPTH,
+                 max_digests: int = MAX_DIGESTS) -> None:
         self.disclosures = disclosures
+        self.max_depth = max_depth
+        self.max_digests = max_digests
         self.seen: set[str] = set()
         self.used = 0
         self.paths: list[str] = []
@@ -48,6 +54,8 @@ class Walker:
             raise MalformedError("a digest must be a string")
         if dg in self.seen:
             raise DigestDuplicated()
+        if len(self.seen) >= self.max_digests:
+            raise TooManyDigests(f"more than {self.max_digests} digests")
         self.seen.add(dg)
         found = self.disclosures.get(dg)
         if found is not None:
@@ -57,8 +65,8 @@ class Walker:
     def object(self, obj: dict[str, Any], path: str, depth: int, top: bool,
                protected: bool) -> dict[str, Any]:
         """Process ``obj`` in place (it was just parsed for us alone) and return it."""
-        if depth > MAX_DEPTH:
-            raise MalformedError("nesting too deep")
+        if depth > self.max_depth:
+            raise NestingTooDeep(f"nesting deeper than {self.max_depth}")
         digests = obj.pop(SD, _ABSENT)
         if DOTS in obj:
             raise ReservedClaimName("'...' outside an array element")
@@ -80,6 +88,8 @@ class Walker:
         if protected and digests:
             raise ReservedClaimName("a never-disclosable claim holds digests")
         seen, disclosures = self.seen, self.disclosures
+        if len(seen) + len(digests) > self.max_digests:
+            raise TooManyDigests(f"more than {self.max_digests} digests")
         for dg in digests:
             if type(dg) is not str:
                 raise MalformedError("a digest must be a string")
@@ -117,8 +127,8 @@ class Walker:
         return value
 
     def array(self, arr: list[Any], path: str, depth: int, protected: bool) -> list[Any]:
-        if depth > MAX_DEPTH:
-            raise MalformedError("nesting too deep")
+        if depth > self.max_depth:
+            raise NestingTooDeep(f"nesting deeper than {self.max_depth}")
         out: list[Any] = []
         for i, item in enumerate(arr):
             kind = type(item)

@@ -37,8 +37,8 @@ def alg(request: pytest.FixtureRequest) -> str:
 
 
 def test_public_surface() -> None:
-    assert credential.__all__ == ["KeyLookup", "StaticKeys", "Verified", "issue", "present",
-                                  "verify"]
+    assert credential.__all__ == ["KeyLookup", "Limits", "StaticKeys", "Verified", "issue",
+                                  "present", "verify"]
     for name in credential.__all__:
         assert getattr(credential, name) is not None
 

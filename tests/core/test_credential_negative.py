@@ -325,7 +325,7 @@ def test_nesting_depth_is_bounded() -> None:
     deep: Any = "x"
     for _ in range(200):
         deep = {"a": deep}
-    assert code_of(sd_jwt([], deep=deep)) == "malformed"
+    assert code_of(sd_jwt([], deep=deep)) == "nesting_too_deep"
 
 
 # --- time (§7.1 step 6) -------------------------------------------------------------
