@@ -106,6 +106,7 @@ __all__ = [
     "UnknownKey",
     "UpstreamError",
     "ValidationFailed",
+    "VctMismatch",
     "VctMissing",
     "VerificationError",
     "error_codes",
@@ -314,6 +315,11 @@ class IssuedInFuture(ClaimsError):
 class VctMissing(ClaimsError):
     code = "vct_missing"
     title = "vct claim missing"
+
+
+class VctMismatch(ClaimsError):
+    code = "vct_mismatch"
+    title = "Credential type is not the one expected"
 
 
 class HolderKeyMissing(ClaimsError):

@@ -63,6 +63,7 @@ from core.errors import (
     SdHashMismatch,
     TooManyDisclosures,
     TypInvalid,
+    VctMismatch,
     VctMissing,
 )
 from core.jose import (
@@ -76,6 +77,8 @@ from core.jose import (
 __all__ = ["Verified", "verify"]
 
 MAX_PRESENTATION = DEFAULT_LIMITS.presentation
+_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256 group order
+_HALF_N = _N // 2
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _PAD = (b"", b"", b"==", b"=")
 _STD_TO_URL = bytes.maketrans(b"+/", b"-_")
@@ -110,6 +113,7 @@ def verify(
     algorithms: Collection[str] = ("ES256", "EdDSA"),
     typ: str = VC_TYP,
     limits: Limits = DEFAULT_LIMITS,
+    vct: str | Collection[str] | None = None,
 ) -> Verified:
     """Verify an SD-JWT (``key_binding=False``) or SD-JWT+KB (``True``) presentation.
 
@@ -117,19 +121,24 @@ def verify(
     required, ``iss exp nbf vct cnf status`` never disclosed) apply when it is
     ``dc+sd-jwt``. With key binding, ``nonce`` and ``aud`` are required arguments.
     ``limits``: the sizes an attacker controls (``core.credential.Limits``), each refused
-    with its own ``limit_exceeded`` code before it costs anything.
+    with its own ``limit_exceeded`` code before it costs anything. ``vct``: the accepted
+    credential type(s); another signed ``vct`` is ``vct_mismatch`` (a type A credential
+    shown where type B is asked for).
 
     ``Verified.digest`` hashes the presentation up to the KB-JWT's signature (the whole
     presentation when there is no KB-JWT): ECDSA signatures are malleable, so a replay
     store keyed on the signature bytes could be fooled by the same presentation re-signed
-    as (r, n-s); the signed content cannot change without breaking the signature.
+    as (r, n-s); the signed content cannot change without breaking the signature. Without
+    a KB-JWT, an ES256 issuer signature is hashed in its low-s form for the same reason
+    (with one, ``sd_hash`` already binds the issuer signature's exact bytes).
     """
     if key_binding and (nonce is None or aud is None):
         raise ValueError("key_binding=True needs the expected nonce and aud")
     allowed = frozenset(algorithms).intersection(SUPPORTED_ALGS)
     try:
         return _verify(presentation, keys, key_binding, now, nonce, aud, leeway, kb_max_age,
-                       allowed, typ, limits)
+                       allowed, typ, limits,
+                       (vct,) if isinstance(vct, str) else None if vct is None else tuple(vct))
     except ELicenseError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
@@ -139,7 +148,8 @@ def verify(
 
 def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
             nonce: str | None, aud: str | None, leeway: int, kb_max_age: int,
-            allowed: frozenset[str], typ: str, limits: Limits) -> Verified:
+            allowed: frozenset[str], typ: str, limits: Limits,
+            expected_vct: tuple[str, ...] | None) -> Verified:
     if not isinstance(presentation, str):
         raise MalformedError("presentation must be a string")
     if len(presentation) > limits.presentation:
@@ -216,9 +226,11 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
 
     # --- validity (§7.1 step 6) and the SD-JWT VC profile ---
     _check_times(claims, now, leeway)
-    vct = claims.get("vct")
-    if vc_profile and not isinstance(vct, str):
+    signed_vct = claims.get("vct")
+    if vc_profile and not isinstance(signed_vct, str):
         raise VctMissing()
+    if expected_vct is not None and signed_vct not in expected_vct:
+        raise VctMismatch(f"vct {signed_vct!r} is not an accepted type")
     cnf = claims.get("cnf")
     holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
     status = claims.get("status")
@@ -235,11 +247,16 @@ def _verify(presentation: Any, keys: KeyLookup, key_binding: bool, now: int,
         # the replay digest covers what the holder signed, not the KB signature's bytes:
         # an ECDSA signature (r, n-s) or a re-encoded one must not look like a new one
         sd_part.update(kb_jwt[: kb_jwt.rindex(b".")])
+    elif key.alg == "ES256" and int.from_bytes(signature[32:], "big") > _HALF_N:
+        # no KB-JWT: the (r, n-s) twin of the issuer signature must share the digest
+        low_s = signature[:32] + (_N - int.from_bytes(signature[32:], "big")).to_bytes(32, "big")
+        sd_part = hashlib.sha256(signing_input + b"." + b64u_encode(low_s).encode()
+                                 + data[len(parts[0]):])
     return Verified(
         claims=claims,
         disclosed=frozenset(walker.paths),
         issuer=iss,
-        vct=vct if isinstance(vct, str) else None,
+        vct=signed_vct if isinstance(signed_vct, str) else None,
         holder_jwk=holder_jwk if isinstance(holder_jwk, dict) else None,
         status=status if isinstance(status, dict) else None,
         header=header,
