@@ -38,7 +38,7 @@ from core.db import make_engine, migrate
 from issuer import bulk, issuance
 from issuer.app import bootstrap
 from issuer.catalog import get_type
-from issuer.deps import issuer_signer
+from issuer.keyring import issuer_signer
 from issuer.oauth import Principal, agency_scopes
 from issuer.schemas import Holder
 from issuer.settings import IssuerSettings

@@ -27,8 +27,8 @@ from core.jose import thumbprint
 from core.signing import Signer
 from issuer import audit, issuance, statuslists
 from issuer.bulkdb import insert_tuples
-from issuer.deps import issuer_signer
 from issuer.fastissue import FlatEncoder
+from issuer.keyring import issuer_signer
 from issuer.models import Credential
 from issuer.oauth import Principal
 from issuer.schemas import BatchLine

@@ -11,17 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.clock import Clock
-from core.signing import Signer
 from issuer.errors import InvalidToken
+from issuer.keyring import ISSUER_KEY_OWNER, issuer_signer
 from issuer.oauth import Principal, authenticate
 from issuer.settings import IssuerSettings
-from keys import service as keys_service
 
 __all__ = ["ISSUER_KEY_OWNER", "AppContext", "ContextDep", "PrincipalDep", "SessionDep",
            "issuer_signer"]
-
-ISSUER_KEY_OWNER = "issuer"
-
 
 @dataclass(frozen=True)
 class AppContext:
@@ -44,11 +40,6 @@ def _session(ctx: ContextDep) -> Generator[Session, None, None]:
 
 
 SessionDep = Annotated[Session, Depends(_session)]
-
-
-def issuer_signer(session: Session, settings: IssuerSettings) -> Signer:
-    return keys_service.active_signer(session=session, owner=ISSUER_KEY_OWNER,
-                                      settings=settings)
 
 
 def bearer(request: Request) -> str:

@@ -28,7 +28,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init(settings_json: str, kid: str) -> None:
-    from issuer.deps import issuer_signer
+    from issuer.keyring import issuer_signer
 
     settings = IssuerSettings.model_validate_json(settings_json)
     engine = make_engine(settings.database_url)
