@@ -68,6 +68,11 @@ def create_combined_app() -> FastAPI:
                   redoc_url=None)
     for prefix, sub in subapps:
         app.mount(prefix, sub)
+    # Root-level well-known paths a mounted service cannot serve itself (e.g. the issuer's
+    # /.well-known/jwt-vc-issuer/issuer, SD-JWT VC issuer metadata).
+    for _prefix, mod in _service_modules():
+        if hasattr(mod, "well_known_router"):
+            app.include_router(mod.well_known_router(mod.Settings()))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:
