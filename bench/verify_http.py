@@ -210,6 +210,26 @@ def _wrk(url: str, path: str, bodies: Path, *, threads: int, connections: int,
     return res
 
 
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the uvicorn workers (children of
+    ``pid``) and ``pid`` itself: a per-request cost that does not depend on machine load."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    total = 0.0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _outcomes(db: str) -> dict[str, int]:
     from sqlalchemy import text
 
@@ -295,8 +315,13 @@ def main() -> None:
         print(f"generated {n} distinct offline QRs in {time.monotonic() - t0:.1f}s")
         common = {"threads": args.threads, "connections": args.connections,
                   "duration": args.duration, "workdir": workdir}
+        cpu0 = _server_cpu_s(server.pid)
         ver = _wrk(url, "/verifier/v1/verify", bodies, **common)
+        cpu1 = _server_cpu_s(server.pid)
         bare = _wrk(url, "/bench/bare", bodies, **common)
+        cpu2 = _server_cpu_s(server.pid)
+        ver["cpu_ms"] = (cpu1 - cpu0) * 1000 / max(1, ver["requests"])
+        bare["cpu_ms"] = (cpu2 - cpu1) * 1000 / max(1, bare["requests"])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -305,7 +330,8 @@ def main() -> None:
         _pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     for name, res in (("verify", ver), ("bare", bare)):
         print(f"{name:7s} rps={res['rps']:.0f} p50_ms={res['p50_us'] / 1000:.2f} "
-              f"p99_ms={res['p99_us'] / 1000:.2f} requests={res['requests']} "
+              f"p99_ms={res['p99_us'] / 1000:.2f} server_cpu_ms/req={res['cpu_ms']:.2f} "
+              f"requests={res['requests']} "
               f"non2xx={res['non2xx']} socket_errors={res['errors']}")
     print("verdicts recorded:", json.dumps(outcomes, ensure_ascii=False))
     if ver["requests"] > n:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from sqlmodel import Session
@@ -36,9 +37,11 @@ def scenarios(verifier: VerifierDep) -> dict[str, Any]:
     return verifier.policies.catalog()
 
 
-@router.post("/verify")
-def verify(body: VerifyRequest, verifier: VerifierDep, org: OrgDep) -> dict[str, Any]:
-    return verifier.verify_qr(principal=org, scenario_id=body.scenario, qr=body.qr).to_json()
+@router.post("/verify", response_class=Response)
+def verify(body: VerifyRequest, verifier: VerifierDep, org: OrgDep) -> Response:
+    verdict = verifier.verify_qr(principal=org, scenario_id=body.scenario, qr=body.qr)
+    # The verdict is plain JSON already: serialise it directly (no response-model pass).
+    return Response(orjson.dumps(verdict.to_json()), media_type="application/json")
 
 
 @router.post("/verify-image")

@@ -137,11 +137,15 @@ class PrincipalCache:
         self._max = max_entries
         self._entries: dict[str, tuple[OrgPrincipal, int]] = {}
 
+    def cached(self, *, token: str | None, now: int) -> OrgPrincipal | None:
+        hit = self._entries.get(hash_token(token)) if token else None
+        return hit[0] if hit is not None and now < hit[1] else None
+
     def authenticate(self, *, engine: Engine, token: str | None, now: int) -> OrgPrincipal:
+        hit = self.cached(token=token, now=now)
+        if hit is not None:
+            return hit
         key = hash_token(token) if token else ""
-        hit = self._entries.get(key)
-        if hit is not None and now < hit[1]:
-            return hit[0]
         with Session(engine) as session:
             principal, expires_at = _lookup(session, token, now)
         until = now + self._ttl_s if expires_at is None else min(now + self._ttl_s,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -81,6 +82,14 @@ class Verifier:
     bundle_iat: int | None = None
     keep_records: bool = True
 
+    def __post_init__(self) -> None:
+        # SQLite has one writer: threads of this process queue on a lock (woken at once)
+        # instead of in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms). PostgreSQL
+        # takes concurrent writers, so no lock there.
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if sqlite else contextlib.nullcontext())
+
     def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str) -> Verdict:
         """Authorisation problems raise (404 ``unknown_scenario``, 403
         ``scenario_not_allowed``); anything wrong with the QR is a verdict."""
@@ -96,7 +105,7 @@ class Verifier:
         claims = ran[0][0] if ran else {}
         # One transaction: the replay insert (only for a presentation that got as far as
         # replay) and the record, so each verification costs one commit.
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             if ran:
                 self._replay(conn, verdict, scenario, ran[0][1], now)
             if self.keep_records:
