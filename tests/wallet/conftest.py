@@ -123,15 +123,17 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
     subapps.append(create_app(settings, http=http, clock=clock))
     parent.mount("/wallet", subapps[-1])
     engine = make_engine(db_url)
-    with http:
-        if issuer_mod is not None and hasattr(issuer_mod, "bootstrap"):
-            issuer_mod.bootstrap(isettings, http=http, clock=clock)
-        if verifier_mod is not None:
-            verifier_mod.bootstrap(vsettings, http=http, clock=clock)
-        yield Env(http=http, settings=settings, clock=clock, engine=engine,
-                  issuer_signer=generate_signer("EdDSA"), has_issuer=issuer_mod is not None,
-                  app=parent)
-    engine.dispose()
+    try:
+        with http:
+            if issuer_mod is not None and hasattr(issuer_mod, "bootstrap"):
+                issuer_mod.bootstrap(isettings, http=http, clock=clock)
+            if verifier_mod is not None:
+                verifier_mod.bootstrap(vsettings, http=http, clock=clock)
+            yield Env(http=http, settings=settings, clock=clock, engine=engine,
+                      issuer_signer=generate_signer("EdDSA"),
+                      has_issuer=issuer_mod is not None, app=parent)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
