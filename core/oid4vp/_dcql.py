@@ -101,7 +101,8 @@ def validate_dcql(query: Any) -> None:
         for cs in sets:
             options = cs.get("options") if isinstance(cs, Mapping) else None
             if (not isinstance(options, list) or not options or not all(
-                    isinstance(o, list) and o and all(i in ids for i in o) for o in options)):
+                    isinstance(o, list) and o and all(isinstance(i, str) and i in ids for i in o)
+                    for o in options)):
                 raise DcqlInvalid("credential_sets options must reference credential ids")
             if "required" in cs and not isinstance(cs["required"], bool):
                 raise DcqlInvalid("required must be a boolean")
@@ -135,7 +136,7 @@ def _validate_claims(cq: Mapping[str, Any]) -> None:
         if len(claim_ids) != len(claims):
             raise DcqlInvalid("with claim_sets every Claims Query needs an id")
         if not isinstance(claim_sets, list) or not claim_sets or not all(
-                isinstance(s, list) and s and all(i in claim_ids for i in s)
+                isinstance(s, list) and s and all(isinstance(i, str) and i in claim_ids for i in s)
                 for s in claim_sets):
             raise DcqlInvalid("claim_sets must reference Claims Query ids")
 
@@ -204,6 +205,9 @@ def match_dcql(
     credential satisfies wins. A claim with ``values`` counts as present only when its
     value (from ``claim_values``, when the caller knows it) is one of them. Raises a
     ``DcqlNoMatch`` subclass when the credential cannot answer the query.
+
+    ``available_claims`` is what the wallet's own check of the stored credential gives:
+    ``set(verified.claims) | verified.disclosed`` (top-level names and nested paths).
     """
     cq = credential_query(query, credential_id)
     if cq["format"] != SD_JWT_VC_FORMAT:

@@ -107,6 +107,11 @@ def _mutations() -> list[tuple[str, Any]]:
     sets = copy.deepcopy(base)
     sets["credential_sets"] = [{"options": [["nope"]]}]
     out.append(("credential_sets with unknown id", sets))
+    nested = copy.deepcopy(base)
+    nested["credential_sets"] = [{"options": [[["id_card"]]]}]
+    out.append(("credential_sets option not a string", nested))
+    m("claim_sets entry not a string", lambda c: c.update(
+        claims=[{"id": "a", "path": ["a"]}], claim_sets=[[["a"]]]))
     return out
 
 
