@@ -120,9 +120,9 @@ def issue_many(*, session: Session, settings: IssuerSettings, sign_batch: SignBa
                       [row for _sd, row in part])
         signed.extend(part)
     session.commit()
-    return [{"ref": t.ref, "id": t.cred_id,
-             "status": issuance.status_ref(settings, t.list_id, t.idx), "credential": sd}
-            for t, (sd, _row) in zip(tasks, signed, strict=True)]
+    uris = {list_id: settings.status_list_uri(list_id) for list_id, _idx in slots}
+    return [{"ref": t.ref, "id": t.cred_id, "status": {"idx": t.idx, "uri": uris[t.list_id]},
+             "credential": sd} for t, (sd, _row) in zip(tasks, signed, strict=True)]
 
 
 def _error(ref: Any, exc: ELicenseError) -> dict[str, Any]:

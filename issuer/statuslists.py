@@ -49,10 +49,15 @@ def _open_shard(session: Session, settings: IssuerSettings, need: int, now: int
     return shard
 
 
-def _used(session: Session, list_id: int) -> set[int]:
-    rows = session.exec(select(Credential.status_idx)
-                        .where(Credential.status_list_id == list_id)).all()
-    return set(rows)
+def _taken(session: Session, list_id: int, candidates: list[int]) -> set[int]:
+    """Which of ``candidates`` are already used in shard ``list_id`` (index lookups, so the
+    cost follows the batch, not the shard's size)."""
+    out: set[int] = set()
+    for i in range(0, len(candidates), 500):
+        out.update(session.exec(select(Credential.status_idx).where(
+            Credential.status_list_id == list_id,
+            col(Credential.status_idx).in_(candidates[i:i + 500]))).all())
+    return out
 
 
 def _draw(size: int, k: int) -> list[int]:
@@ -78,21 +83,10 @@ def allocate(session: Session, settings: IssuerSettings, n: int, now: int
         assert shard.id is not None
         room = cap - shard.used
         want = min(want, room)
-        # One query for the shard's used set beats a probe per draw for batches; a single
-        # draw probes instead (a shard may hold a million rows).
-        taken = _used(session, shard.id) if want > 1 else set()
         picked: set[int] = set()
         while len(picked) < want:
-            for idx in _draw(shard.size, want - len(picked)):
-                if idx not in taken:
-                    picked.add(idx)
-        if want == 1:
-            [idx] = picked
-            while session.exec(select(Credential.id).where(
-                    Credential.status_list_id == shard.id,
-                    Credential.status_idx == idx)).first():
-                idx = secrets.randbelow(shard.size)
-            picked = {idx}
+            fresh = list(set(_draw(shard.size, want - len(picked))) - picked)
+            picked.update(set(fresh) - _taken(session, shard.id, fresh))
         session.execute(update(StatusListShard).where(col(StatusListShard.id) == shard.id)
                         .values(used=StatusListShard.used + want))
         session.expire(shard)

@@ -28,6 +28,7 @@ with warnings.catch_warnings():
 
 __all__ = ["TestClient"]
 
+NOW_FOR_TESTS = 1_790_000_000
 BASE = "http://127.0.0.1:8000"
 ISS = f"{BASE}/issuer"
 
