@@ -71,7 +71,7 @@ _PARAMS = {"client_id": "hotel", "response_type": "vp_token", "response_mode": "
                                            "meta": {"vct_values": ["urn:v"]}}]}}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.dictionaries(st.sampled_from([*_PARAMS, "iat", "nbf", "aud", "state", "scope",
                                         "redirect_uri", "transaction_data"]), JSON,
                        max_size=6))
