@@ -17,6 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from core.clock import Clock
 from core.credential import verify
+from core.errors import MalformedError
+from core.jose import b64u_decode, json_loads_object
 from wallet import oid4vci
 from wallet.errors import CredentialNotFound, IssuerFailed
 from wallet.holder import new_holder_key
@@ -89,11 +91,9 @@ def _store(*, db: Session, upstream: Upstream, settings: Settings, now: int, use
 
 
 def _unverified_iss(sd_jwt: str) -> str | None:
-    from core.jose import b64u_decode, json_loads_object
-
     try:
         payload = json_loads_object(b64u_decode(sd_jwt.split("~", 1)[0].split(".")[1]))
-    except IndexError as exc:
+    except (IndexError, MalformedError) as exc:
         raise IssuerFailed("not a compact SD-JWT") from exc
     iss = payload.get("iss")
     return iss if isinstance(iss, str) else None

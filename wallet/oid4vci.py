@@ -25,7 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from core.jose import b64u_encode, json_dumps
+from core.errors import MalformedError
+from core.jose import b64u_decode, b64u_encode, json_dumps, json_loads_object, thumbprint
 from core.signing import Signer
 from wallet.errors import IssuerFailed, OfferInvalid, OfferRejected, TxCodeRequired
 from wallet.upstream import Upstream
@@ -210,15 +211,13 @@ def _credentials_of(answer: Any) -> list[str]:
 def _pair(creds: list[str], signers: list[Signer]) -> list[tuple[str, Signer]]:
     """Pair each SD-JWT with its holder key by the ``cnf.jwk`` thumbprint (an issuer may
     answer in any order); an SD-JWT bound to none of our keys is refused."""
-    from core.jose import b64u_decode, json_loads_object, thumbprint
-
     by_kid = {s.kid: s for s in signers}
     out = []
     for cred in creds:
         try:
             payload = json_loads_object(b64u_decode(cred.split("~", 1)[0].split(".")[1]))
             kid = thumbprint(payload["cnf"]["jwk"])
-        except (IndexError, KeyError, TypeError) as exc:
+        except (IndexError, KeyError, TypeError, MalformedError) as exc:
             raise IssuerFailed("credential without cnf.jwk") from exc
         signer = by_kid.pop(kid, None)
         if signer is None:

@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from core.credential import present
@@ -30,6 +30,7 @@ from wallet.accounts import hash_token
 from wallet.catalog import claims_to_disclose, find_scenario, load_catalog
 from wallet.credentials import copies_left, get_credential, live_status, next_copy
 from wallet.errors import (
+    CredentialNotFound,
     CredentialRevoked,
     CredentialSuspended,
     ScenarioMismatch,
@@ -60,7 +61,7 @@ def _claim_copy(db: Session, credential_id: str, now: int) -> tuple[Copy, bool]:
     while True:
         copy = next_copy(db=db, credential_id=credential_id)
         if copy is None:
-            raise TokenUnknown("this license has no copies")  # pragma: no cover - stored ≥ 1
+            raise CredentialNotFound("this license has no copies")  # pragma: no cover
         reused = copy.used_at is not None
         cond = col(Copy.used_at).is_(None) if not reused else col(Copy.used_at) == copy.used_at
         result = db.execute(update(Copy).where(col(Copy.id) == copy.id, cond)
@@ -97,6 +98,10 @@ def make_qr(*, db: Session, upstream: Upstream, settings: Settings, now: int, us
                                      cred=cred))
     reused = False
     if mode == "online":
+        # Unscanned tokens of refreshed QRs are of no further use: drop the stale ones.
+        db.execute(delete(QrToken).where(col(QrToken.user_id) == user.id,
+                                         col(QrToken.used_at).is_(None),
+                                         col(QrToken.expires_at) < now - 3600))
         payload = new_online_token()
         expires_at = now + settings.online_token_ttl_s
         db.add(QrToken(token_hash=hash_token(parse_online(payload)), user_id=user.id,

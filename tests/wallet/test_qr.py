@@ -142,6 +142,11 @@ def test_online_refreshes_spend_no_copy(env: Env) -> None:
         assert _qr(env, headers, cred, "hotel_checkin", "online").status_code == 200
     with Session(env.engine) as db:
         assert all(c.used_at is None for c in db.exec(select(Copy)).all())
+        assert len(db.exec(select(QrToken)).all()) == 5
+    env.clock.advance(2 * 3600)  # stale unscanned tokens are dropped on the next QR
+    assert _qr(env, headers, cred, "hotel_checkin", "online").status_code == 200
+    with Session(env.engine) as db:
+        assert len(db.exec(select(QrToken)).all()) == 1
 
 
 def test_another_citizens_credential_is_not_found_everywhere(env: Env) -> None:
