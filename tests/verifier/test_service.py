@@ -38,6 +38,7 @@ def test_valid_offline_hotel_checkin_names_every_check(world: World) -> None:
 
 @pytest.mark.parametrize(("scenario", "type_"), [
     ("roadside_inspection", "driving_license"),
+    ("roadside_inspection", "vehicle_license"),
     ("internet_cafe", "id_card"),
     ("dog_license_check", "dog_license"),
 ])
@@ -258,6 +259,14 @@ def test_status_unavailable_fail_closed(world: World) -> None:
     v = world.verifier().verify_qr(principal=principal(), scenario_id="hotel_checkin",
                                    qr=world.offline_qr("hotel_checkin"))
     assert codes(v)["status"] == (False, "status_unavailable")
+
+
+def test_status_uri_outside_the_issuer_is_never_fetched(world: World) -> None:
+    cred = world.credential(status_uri="https://attacker.example/status-lists/1")
+    v = world.verifier().verify_qr(principal=principal(), scenario_id="hotel_checkin",
+                                   qr=world.offline_qr("hotel_checkin", credential=cred))
+    assert codes(v)["status"] == (False, "status_uri_untrusted")
+    assert world.fetches == 0
 
 
 def test_status_list_signed_by_another_key_is_not_used(world: World) -> None:

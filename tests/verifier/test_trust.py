@@ -142,3 +142,33 @@ def test_trust_keys_refresh_is_rate_limited(world: World, clock: FixedClock) -> 
         with pytest.raises(UnknownKey):
             keys.lookup(ISS, "no-such-kid")
     assert len(reads) == 2  # first load + one forced refresh
+
+
+def test_trust_list_from_a_url_and_from_the_database(world: World, db_url: str) -> None:
+    from fastapi import FastAPI, Response
+    from starlette.testclient import TestClient
+
+    from verifier.runtime import install_trust_list, trust_source
+    from verifier.settings import Settings
+
+    app = FastAPI()
+
+    @app.get("/trust.jwt")
+    def serve() -> Response:
+        return Response(world.trust_jws, media_type="application/trustlist+jwt")
+
+    with TestClient(app, base_url="https://anchor.example") as http:
+        src = trust_source(Settings(trust_list_source="https://anchor.example/trust.jwt"),
+                           world.engine, http)
+        assert src() == world.trust_jws
+        broken = trust_source(Settings(trust_list_source="https://anchor.example/nope"),
+                              world.engine, http)
+        with pytest.raises(ELicenseError) as exc:
+            broken()
+        assert _code(exc) == "upstream_error"
+    db_src = trust_source(Settings(), world.engine, None)
+    with pytest.raises(ELicenseError) as exc:
+        db_src()
+    assert _code(exc) == "no_trust_list"
+    install_trust_list(engine=world.engine, jws=world.trust_jws, iat=1, exp=2, now=3)
+    assert db_src() == world.trust_jws

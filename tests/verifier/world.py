@@ -42,7 +42,11 @@ DRIVING = {"name": "张三", "sex": "男", "birthdate": "1990-01-01", "address":
 DOG = {"registration_number": "D-001", "owner_name": "张三", "owner_address": "北京",
        "dog_name": "旺财", "breed": "柴犬", "color": "赤", "dog_sex": "公",
        "vaccination_date": "2026-01-01", "valid_until": "2027-01-01"}
-CLAIMS = {"id_card": ID_CARD, "driving_license": DRIVING, "dog_license": DOG}
+VEHICLE = {"plate_number": "京A12345", "owner_name": "张三", "vehicle_type": "小型轿车",
+           "brand_model": "示例牌 EX1", "vin": "LSVAA4182E2123456", "engine_number": "E1",
+           "registration_date": "2021-06-18", "use_character": "非营运"}
+CLAIMS = {"id_card": ID_CARD, "driving_license": DRIVING, "dog_license": DOG,
+          "vehicle_license": VEHICLE}
 
 
 @dataclass
@@ -93,14 +97,14 @@ class World:
     def credential(self, type_: str = "id_card", *, agency: str = "psb",
                    claims: dict[str, Any] | None = None, idx: int = 7,
                    signer: SoftwareSigner | None = None, iss: str = ISS,
-                   exp: int | None = None) -> str:
+                   exp: int | None = None, status_uri: str = STATUS_URI) -> str:
         base = dict(claims if claims is not None else CLAIMS[type_])
         now = self.clock.now()
         return issue(signer=signer or self.issuer, iss=iss, vct=f"{iss}/vct/{type_}",
                      claims={**base, "agency": agency}, sd=list(base),
                      holder_jwk=self.holder.public_jwk(), iat=now - 10,
                      exp=exp if exp is not None else now + 365 * 86400,
-                     status={"status_list": {"idx": idx, "uri": STATUS_URI}})
+                     status={"status_list": {"idx": idx, "uri": status_uri}})
 
     def presentation(self, sd_jwt: str, disclose: Iterable[str], *, scenario: str,
                      iat: int | None = None, nonce: str | None = None,
