@@ -395,3 +395,16 @@ def test_malformed_structures_both_refuse(issuer: SoftwareSigner, payload: dict[
     with pytest.raises(Exception) as e:
         verify(p, keys=_keys(issuer), key_binding=False, now=NOW)
     assert getattr(e.value, "code", None) == code
+
+
+def test_legacy_vc_sd_jwt_typ_is_refused_by_default(issuer: SoftwareSigner) -> None:
+    """SD-JWT VC -18 §2.2.1: ``vc+sd-jwt`` (used until November 2024) "should be accepted
+    for a reasonable transitional period". Our choice (docs/interop.md): refused by default,
+    since no issuer we trust writes it; ``typ="vc+sd-jwt"`` reads it as a plain SD-JWT."""
+    sd_jwt = _ref_issue(issuer, None, {"iss": ISS, "vct": VCT, "iat": NOW - 60,
+                                       SDObj("name"): "A"}, typ="vc+sd-jwt")
+    p = _ref_present(sd_jwt, {"name": True})
+    with pytest.raises(TypInvalid):
+        verify(p, keys=_keys(issuer), key_binding=False, now=NOW)
+    assert verify(p, keys=_keys(issuer), key_binding=False, now=NOW,
+                  typ="vc+sd-jwt").claims["name"] == "A"
