@@ -1,5 +1,5 @@
-"""The wallet's plain-Python service layer in one place (no FastAPI, STYLE habit 6): the
-routes in ``api.py`` / ``pages.py`` and the CLI call only these functions.
+"""The public names of the wallet's plain-Python service layer in one place (no FastAPI,
+STYLE habit 6); routes and the CLI import them from their own modules.
 
 - accounts (``wallet.accounts``): ``register``, ``authenticate``, ``login``, ``logout``;
 - licenses (``wallet.credentials``): ``accept_offer`` (OpenID4VCI 1.0 pre-authorized
