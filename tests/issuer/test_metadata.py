@@ -4,6 +4,7 @@ root-level well-known path for a parent app, bootstrap idempotence."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, func, select
 
@@ -87,3 +88,23 @@ def test_prod_mode_has_no_demo_clients(any_db_url: str, clock: FixedClock) -> No
         assert sess.exec(select(func.count()).select_from(Client)).one() == 0
         assert sess.exec(select(func.count()).select_from(Agency)).one() == 4
     engine.dispose()
+
+
+def test_rotation_with_the_keys_cli(client: TestClient, psb: dict[str, str],
+                                    holder: SoftwareSigner, settings: IssuerSettings,
+                                    clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from keys.cli import app as keys_cli
+
+    before = issue_id_card(client, psb, holder)
+    monkeypatch.setenv("ELICENSE_DATABASE_URL", settings.database_url)
+    res = CliRunner().invoke(keys_cli, ["rotate", "--owner", "issuer", "--retain-days", "3650"])
+    assert res.exit_code == 0, res.output
+    new_kid = res.output.split()[0]
+    after = issue_id_card(client, psb, holder)
+    keys = StaticKeys({ISS: client.get("/issuer/jwks.json").json()})
+    assert verify(after["credential"], keys=keys, key_binding=False,
+                  now=clock.now()).header["kid"] == new_kid
+    assert verify(before["credential"], keys=keys, key_binding=False,
+                  now=clock.now()).header["kid"] != new_kid
