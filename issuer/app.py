@@ -4,8 +4,9 @@ come from ``settings.issuer_url``. ``bootstrap`` creates the issuer key, the age
 in dev mode only, the demo API clients; it is idempotent.
 
 JWT VC Issuer Metadata is served at ``/issuer/.well-known/jwt-vc-issuer``. The spec's
-path form (``/.well-known/jwt-vc-issuer/issuer``) lies outside the mount, so a sub-app
-cannot serve it: the parent app has to (``well_known_router`` is ready for that).
+path form (``/.well-known/jwt-vc-issuer/issuer``, SD-JWT VC §5) lies outside the mount, so
+a sub-app cannot serve it: the parent app includes ``well_known_router`` (the all-in-one
+``elicense.app`` does).
 """
 
 from __future__ import annotations
