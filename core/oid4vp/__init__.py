@@ -24,10 +24,7 @@ from core.oid4vp._dcql import (
 from core.oid4vp._request import (
     SELF_ISSUED_AUD,
     AuthorizationRequest,
-    AuthorizationRequestUri,
-    authorization_request_uri,
     build_request_object,
-    parse_authorization_request_uri,
     verify_request_object,
 )
 from core.oid4vp._response import (
@@ -37,6 +34,11 @@ from core.oid4vp._response import (
     error_response_form,
     parse_direct_post,
     verify_vp_token,
+)
+from core.oid4vp._uri import (
+    AuthorizationRequestUri,
+    authorization_request_uri,
+    parse_authorization_request_uri,
 )
 
 __all__ = [
