@@ -100,3 +100,17 @@ def test_secrets_and_tokens_are_hashed_at_rest(client: TestClient,
         hashes = [t.token_hash for t in s.exec(select(Token)).all()]
         assert hash_token(token) in hashes and token not in hashes
     engine.dispose()
+
+
+def test_expired_tokens_are_dropped(client: TestClient, clock: FixedClock,
+                                    settings: IssuerSettings) -> None:
+    first = client.post("/issuer/oauth/token", data={"grant_type": "client_credentials"},
+                        auth=("demo-psb", "demo-psb-secret")).json()["access_token"]
+    clock.advance(601)
+    client.post("/issuer/oauth/token", data={"grant_type": "client_credentials"},
+                auth=("demo-psb", "demo-psb-secret"))
+    engine = make_engine(settings.database_url)
+    with Session(engine) as s:
+        assert s.get(Token, hash_token(first)) is None
+        assert len(s.exec(select(Token)).all()) == 1
+    engine.dispose()
