@@ -29,7 +29,7 @@ class Settings(BaseServiceSettings):
     # Holder keys: one fresh key per credential copy (unlinkability, docs/unlinkability.md).
     holder_alg: str = "ES256"
     # Copies asked for per pick-up (capped by the issuer's batch_size).
-    batch_size: int = 5
+    batch_size: int = 10
     # Say "running low" in responses when this few unused copies remain.
     copies_low_water: int = 2
     online_token_ttl_s: int = 60

@@ -129,3 +129,40 @@ def test_revoked_or_suspended_shows_no_qr(env: Env, action: str, code: str) -> N
     r = env.http.post(f"/wallet/v1/credentials/{cred}/qr", headers=headers,
                       json={"scenario": "dog_license_check", "mode": "online"})
     assert r.status_code == 409 and r.json()["code"] == code
+
+
+def test_eddsa_holder_keys(db_url: str, clock: Any) -> None:
+    from core.credential import verify
+    from core.qr import decode_offline
+    from tests.wallet.conftest import build_env
+    from wallet.issuers import issuer_keys
+    from wallet.upstream import Upstream
+
+    gen = build_env(db_url, clock, batch_size=2, holder_alg="EdDSA")
+    env = next(gen)
+    try:
+        headers = env.citizen()
+        offer = make_offer(env, "driving_license")["offer"]
+        r = env.http.post("/wallet/v1/offers", headers=headers, json={
+            "credential_offer": offer["credential_offer"], "tx_code": offer["tx_code"]})
+        cred = r.json()["credentials"][0]
+        assert cred["copies_remaining"] == 2
+        qr = env.http.post(f"/wallet/v1/credentials/{cred['id']}/qr", headers=headers,
+                           json={"scenario": "roadside_inspection", "mode": "offline"}).json()
+        pres = decode_offline(qr["payload"])
+        assert '"alg":"EdDSA"' in base64_json(pres.rsplit("~", 1)[1].split(".")[0])
+        keys = issuer_keys(Upstream(env.http, env.clock), "http://testserver/issuer", ttl=0)
+        from tests.wallet.test_qr import v_nonce
+
+        v = verify(pres, keys=keys, key_binding=True, now=env.clock.now(),
+                   aud="urn:elicense:offline:roadside_inspection", nonce=v_nonce(pres))
+        assert v.holder_jwk is not None and v.holder_jwk["kty"] == "OKP"
+    finally:
+        gen.close()
+
+
+def base64_json(segment: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode().replace(" ",
+                                                                                           "")
