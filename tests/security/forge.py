@@ -14,7 +14,7 @@ import pytest
 from core.credential import StaticKeys, verify
 from core.credential._common import digest
 from core.errors import ELicenseError
-from core.jose import b64u_encode, json_dumps
+from core.jose import b64u_encode
 from core.signing import Signer
 from keys.software import generate_signer
 
@@ -30,9 +30,14 @@ HOLDER = generate_signer("ES256")
 KEYS = StaticKeys({ISS: {"keys": [ISSUER.public_jwk()]}})
 
 
+def enc(obj: Any) -> bytes:
+    """Any JSON value, big integers included (orjson stops at 64 bits; a forger does not)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def jws(header: dict[str, Any], payload: dict[str, Any], signer: Signer) -> str:
     """Sign exactly this header (no alg/kid added) over exactly this payload."""
-    si = b64u_encode(json_dumps(header)) + "." + b64u_encode(json_dumps(payload))
+    si = b64u_encode(enc(header)) + "." + b64u_encode(enc(payload))
     return si + "." + b64u_encode(signer.sign(si.encode()))
 
 
