@@ -41,7 +41,8 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     # The system clock: the page and the server must agree on what "now" is.
-    gen = build_env(db_url, SystemClock(), public_url=base, qr_refresh_s=2)  # type: ignore[arg-type]
+    gen = build_env(db_url, SystemClock(), public_url=base, qr_refresh_s=2,  # type: ignore[arg-type]
+                    status_cache_s=0)
     env = next(gen)
     try:
         if not env.has_issuer:
@@ -64,10 +65,24 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
         gen.close()
 
 
+def _revoke_demo_dog_license(env: Env) -> None:
+    from tests.wallet.test_pickup import agency
+
+    auth = agency(env)
+    listed = env.http.get("/issuer/v1/credentials", params={"type": "dog_license"},
+                          headers=auth).json()
+    items = listed.get("items") or listed.get("credentials") or []
+    assert len(items) == 1, listed
+    r = env.http.post(f"/issuer/v1/credentials/{items[0]['id']}/revoke", headers=auth,
+                      json={"reason": "browser test"})
+    assert r.status_code == 200, r.text
+
+
 def test_demo_citizen_shows_a_refreshing_qr(served: tuple[str, Env]) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, _env = served
+    base, env = served
+    _revoke_demo_dog_license(env)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -92,5 +107,14 @@ def test_demo_citizen_shows_a_refreshing_qr(served: tuple[str, Env]) -> None:
             assert decode_image(shot) in {before, after}
             box = page.locator("#qr").bounding_box()
             assert box is not None and box["width"] >= 300  # full width on the phone
+
+            # A revoked license: the page says so instead of showing a QR.
+            page.goto(f"{base}/wallet/?lang=en")
+            page.click("li[data-type=dog_license] a")
+            page.click("#show-qr")
+            page.wait_for_selector("#qr-error:not([hidden])")
+            assert page.get_attribute("#qr-error", "data-code") == "credential_revoked"
+            assert "revoked" in page.inner_text("#qr-error")
+            assert page.is_hidden("#qr-box")
         finally:
             browser.close()
