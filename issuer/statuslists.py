@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from core.jose import b64u_decode, json_loads
 from core.signing import Signer
 from core.statuslist import INVALID, SUSPENDED, StatusList, sign_status_list_token
 from issuer.errors import StatusListNotFound
@@ -99,6 +100,11 @@ def mark_changed(session: Session, list_id: int) -> None:
                     .values(changes=StatusListShard.changes + 1))
 
 
+def _kid(token: str) -> str | None:
+    kid = json_loads(b64u_decode(token.split(".", 1)[0])).get("kid")
+    return kid if isinstance(kid, str) else None
+
+
 @dataclass(frozen=True)
 class PublishedList:
     token: str
@@ -116,7 +122,8 @@ def published(*, session: Session, settings: IssuerSettings, signer: Signer, lis
     pending = shard.changes != shard.token_changes
     due = (shard.token is None
            or (pending and now - shard.token_iat >= settings.status_list_min_refresh_s)
-           or now >= shard.token_exp - settings.status_list_ttl_s)
+           or now >= shard.token_exp - settings.status_list_ttl_s
+           or _kid(shard.token) != signer.kid)  # re-sign with the new key after a rotation
     if due:
         changes = shard.changes
         lst = StatusList(shard.bits, shard.size)

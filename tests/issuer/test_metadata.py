@@ -44,6 +44,7 @@ def test_rotation_keeps_old_credentials_verifying(client: TestClient, psb: dict[
                                                   clock: FixedClock) -> None:
     before = issue_id_card(client, psb, holder)
     old_kid = client.get("/issuer/jwks.json").json()["keys"][0]["kid"]
+    client.get(before["status"]["uri"])  # a token signed by the old key
     engine = make_engine(settings.database_url)
     with Session(engine) as s:
         keys_service.rotate(session=s, owner="issuer", settings=settings, clock=clock,
@@ -56,7 +57,8 @@ def test_rotation_keeps_old_credentials_verifying(client: TestClient, psb: dict[
     v_before = verify(before["credential"], keys=keys, key_binding=False, now=clock.now())
     v_after = verify(after["credential"], keys=keys, key_binding=False, now=clock.now())
     assert v_before.header["kid"] == old_kid and v_after.header["kid"] != old_kid
-    # status lists are signed by the new key from now on, and still verify
+    # status lists are re-signed by the new key after the rotation (same shard as before)
+    assert after["status"]["uri"] == before["status"]["uri"]
     tok = client.get(after["status"]["uri"]).text
     import base64
     import json
