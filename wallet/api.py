@@ -117,7 +117,8 @@ def make_qr(credential_id: str, body: QrIn, user: CitizenDep, db: DbDep,
             settings: SettingsDep, clock: ClockDep, upstream: UpstreamDep) -> Any:
     return presenting.make_qr(db=db, upstream=upstream, settings=settings, now=clock.now(),
                               user=user, credential_id=credential_id,
-                              scenario_id=body.scenario, mode=body.mode)
+                              scenario_id=body.scenario, mode=body.mode,
+                              refresh_of=body.refresh_of)
 
 
 @router.get("/presentations")

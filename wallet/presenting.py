@@ -9,7 +9,8 @@ token by an authenticated verifier.
 - offline: ``ELV1:`` over an SD-JWT+KB with ``aud = urn:elicense:offline:<scenario>``, a
   128-bit wallet nonce and ``iat`` as freshness.
 Each presentation spends one copy (fresh salts, fresh holder key); when none is left the
-least recently used copy is reused and the answer says ``linkable: true``.
+least recently used copy is reused and the answer says ``linkable: true``. The automatic
+refreshes of one offline showing (``refresh_of``, within ``showing_window_s``) keep its copy.
 What a presentation discloses is decided by ``wallet.catalog.claims_to_disclose`` only.
 """
 
@@ -24,8 +25,16 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from core.credential import present
+from core.errors import ELicenseError
 from core.jose import b64u_encode
-from core.qr import encode_offline, new_online_token, parse_online, render_png, render_svg
+from core.qr import (
+    decode_offline,
+    encode_offline,
+    new_online_token,
+    parse_online,
+    render_png,
+    render_svg,
+)
 from wallet.accounts import hash_token
 from wallet.catalog import claims_to_disclose, find_scenario, load_catalog
 from wallet.credentials import copies_left, get_credential, live_status, next_copy
@@ -72,10 +81,37 @@ def _claim_copy(db: Session, credential_id: str, now: int) -> tuple[Copy, bool]:
         db.expire_all()
 
 
+def _continued_copy(db: Session, *, cred: Credential, scenario_id: str, refresh_of: str,
+                    now: int, window: int) -> Copy | None:
+    """The copy of the offline QR ``refresh_of`` if it is this license's, was shown for
+    this scenario within ``window`` seconds, else None. A refresh of one showing goes to
+    the same verifier, so reusing its copy links nothing new and spends no copy."""
+    try:
+        jwt = decode_offline(refresh_of).split("~", 1)[0]
+    except ELicenseError:
+        return None
+    recent = db.exec(select(Copy).where(Copy.credential_id == cred.id,
+                                        col(Copy.used_at) >= now - window)).all()
+    for copy in recent:
+        if copy.sd_jwt.split("~", 1)[0] != jwt:
+            continue
+        shown = db.exec(select(PresentationLog).where(
+            PresentationLog.copy_id == copy.id, PresentationLog.scenario == scenario_id,
+            PresentationLog.mode == "offline", col(PresentationLog.at) >= now - window)).first()
+        if shown is not None:
+            copy.used_at = now
+            db.add(copy)
+            return copy
+    return None
+
+
 def _present(db: Session, *, settings: Settings, user: User, cred: Credential,
-             disclose: list[str], aud: str, nonce: str, now: int) -> tuple[str, Copy, bool]:
+             disclose: list[str], aud: str, nonce: str, now: int,
+             copy: Copy | None = None) -> tuple[str, Copy, bool]:
     assert user.id is not None
-    copy, reused = _claim_copy(db, cred.id, now)
+    reused = False
+    if copy is None:
+        copy, reused = _claim_copy(db, cred.id, now)
     signer = holder_signer(db=db, user_id=user.id, kid=copy.holder_kid, settings=settings)
     presentation = present(copy.sd_jwt, disclose=disclose, holder=signer, nonce=nonce,
                            aud=aud, iat=now)
@@ -88,7 +124,10 @@ def _scenario(upstream: Upstream, settings: Settings, scenario_id: str) -> dict[
 
 
 def make_qr(*, db: Session, upstream: Upstream, settings: Settings, now: int, user: User,
-            credential_id: str, scenario_id: str, mode: str) -> dict[str, Any]:
+            credential_id: str, scenario_id: str, mode: str,
+            refresh_of: str | None = None) -> dict[str, Any]:
+    """A QR for showing ``credential_id`` in ``scenario_id``. ``refresh_of``: the offline
+    QR this one refreshes (same showing: same copy, fresh ``iat`` and nonce)."""
     assert user.id is not None
     cred = get_credential(db=db, user=user, credential_id=credential_id)
     scenario = _scenario(upstream, settings, scenario_id)
@@ -109,9 +148,12 @@ def make_qr(*, db: Session, upstream: Upstream, settings: Settings, now: int, us
                        expires_at=expires_at))
     else:
         aud = OFFLINE_AUD_PREFIX + scenario_id
+        continued = refresh_of and _continued_copy(
+            db, cred=cred, scenario_id=scenario_id, refresh_of=refresh_of, now=now,
+            window=settings.showing_window_s)
         presentation, copy, reused = _present(
             db, settings=settings, user=user, cred=cred, disclose=disclose, aud=aud,
-            nonce=b64u_encode(secrets.token_bytes(16)), now=now)
+            nonce=b64u_encode(secrets.token_bytes(16)), now=now, copy=continued or None)
         payload = encode_offline(presentation)
         expires_at = now + int(scenario.get("max_presentation_age_s", settings.qr_refresh_s))
         db.add(PresentationLog(user_id=user.id, credential_id=cred.id, copy_id=copy.id,

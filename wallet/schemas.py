@@ -57,6 +57,8 @@ class CredentialOut(BaseModel):
 class QrIn(BaseModel):
     scenario: str = Field(max_length=64)
     mode: Literal["online", "offline"] = "online"
+    # The offline QR this one refreshes (the same showing keeps its copy).
+    refresh_of: str | None = Field(default=None, max_length=8192)
 
 
 class QrOut(BaseModel):

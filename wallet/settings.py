@@ -35,6 +35,8 @@ class Settings(BaseServiceSettings):
     online_token_ttl_s: int = 60
     # The citizen page refreshes a shown QR this often (seconds).
     qr_refresh_s: int = 30
+    # Offline refreshes of one showing (``refresh_of``) keep its copy for this long.
+    showing_window_s: int = 300
     session_ttl_s: int = 8 * 3600
     catalog_cache_s: int = 300
     status_cache_s: int = 60

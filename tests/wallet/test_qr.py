@@ -201,3 +201,35 @@ def test_redeem_is_single_use_under_concurrency(any_db_url: str, clock) -> None:
         assert sorted(results) == [200] + [409] * 5
     finally:
         gen.close()
+
+
+def test_offline_refreshes_of_one_showing_keep_its_copy(env: Env) -> None:
+    headers = env.citizen()
+    cred = store_credential(env, "alice", "id_card", ID_CLAIMS, copies=3)
+    other = store_credential(env, "alice", "id_card", ID_CLAIMS, copies=3)
+
+    def show(refresh_of: str | None = None, scenario: str = "internet_cafe",
+             cred_id: str = cred) -> dict:  # type: ignore[type-arg]
+        r = env.http.post(f"/wallet/v1/credentials/{cred_id}/qr", headers=headers,
+                          json={"scenario": scenario, "mode": "offline",
+                                "refresh_of": refresh_of})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    first = show()
+    env.clock.advance(30)
+    second = show(first["payload"])
+    sig = [decode_offline(b["payload"]).split("~", 1)[0] for b in (first, second)]
+    assert sig[0] == sig[1] and first["payload"] != second["payload"]  # same copy, new KB
+    assert second["copies_remaining"] == first["copies_remaining"] == 2
+    pres = decode_offline(second["payload"])
+    v = verify(pres, keys=env.keys(), key_binding=True, now=env.clock.now(),
+               aud="urn:elicense:offline:internet_cafe", nonce=v_nonce(pres))
+    assert v.key_binding is not None and v.key_binding["iat"] == env.clock.now()
+    # Another scenario, another license, garbage, or too late: a fresh copy.
+    assert show(second["payload"], scenario="hotel_checkin")["copies_remaining"] == 1
+    assert show(second["payload"], cred_id=other)["copies_remaining"] == 2
+    assert show("ELV1:not-a-qr")["copies_remaining"] == 0
+    env.clock.advance(env.settings.showing_window_s + 1)
+    late = show(first["payload"])
+    assert late["linkable"] is True  # out of copies by now, and the showing has ended

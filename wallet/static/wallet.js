@@ -10,7 +10,7 @@
   var img = document.getElementById("qr"), box = document.getElementById("qr-box");
   var err = document.getElementById("qr-error"), countdown = document.getElementById("countdown");
   var low = document.getElementById("copies-low");
-  var timer = null, left = 0;
+  var timer = null, left = 0, previous = null;
 
   function stop() { if (timer) { clearInterval(timer); timer = null; } }
 
@@ -22,9 +22,12 @@
     err.hidden = false;
   }
 
-  function load() {
-    var body = JSON.stringify({scenario: document.getElementById("scenario").value,
-                               mode: document.getElementById("mode").value});
+  // refresh: true for the timer's refreshes of the QR on screen (same showing, same copy).
+  function load(refresh) {
+    var mode = document.getElementById("mode").value;
+    var req = {scenario: document.getElementById("scenario").value, mode: mode};
+    if (refresh && mode === "offline" && previous) { req.refresh_of = previous; }
+    var body = JSON.stringify(req);
     fetch(base + "/v1/credentials/" + encodeURIComponent(id) + "/qr", {
       method: "POST", credentials: "same-origin", body: body,
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}
@@ -35,6 +38,7 @@
       err.hidden = true;
       img.src = "data:image/png;base64," + res.body.png_base64;
       img.dataset.payload = res.body.payload;
+      previous = res.body.payload;
       low.hidden = !res.body.copies_low;
       box.hidden = false;
       left = every;
@@ -44,13 +48,14 @@
 
   function tick() {
     left -= 1;
-    if (left <= 0) { left = every; load(); } else { countdown.textContent = left; }
+    if (left <= 0) { left = every; load(true); } else { countdown.textContent = left; }
   }
 
   document.getElementById("qr-form").addEventListener("submit", function (e) {
     e.preventDefault();
     stop();
-    load();
+    previous = null;
+    load(false);
     timer = setInterval(tick, 1000);
   });
 })();
