@@ -6,7 +6,7 @@ AES-GCM encrypted (``issuer.sealing``) and the searchable document number is a k
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -86,11 +86,13 @@ class Credential(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_idx", name="uq_issuer_credential_status"),
         UniqueConstraint("agency_code", "ref", name="uq_issuer_credential_ref"),
+        # an agency's listing filters on its types; one index serves both columns
+        Index("ix_issuer_credential_agency_type", "agency_code", "type"),
     )
 
     id: str = Field(primary_key=True, max_length=32)
-    agency_code: str = Field(foreign_key="issuer_agency.code", index=True, max_length=16)
-    type: str = Field(max_length=40, index=True)
+    agency_code: str = Field(foreign_key="issuer_agency.code", max_length=16)
+    type: str = Field(max_length=40)
     # valid | suspended | revoked (the status list value is derived from it)
     state: str = Field(default="valid", max_length=16)
     status_list_id: int = Field(foreign_key="issuer_status_list.id")
@@ -154,5 +156,6 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=32)
     credential_id: str | None = Field(default=None, max_length=32, index=True)
     detail: str = Field(default="{}", sa_type=Text)
+    # UNIQUE prev_hash: no two rows can follow the same row, the chain cannot fork
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    hash: str = Field(sa_column=Column(String(64), nullable=False))

@@ -19,7 +19,7 @@ import secrets
 from array import array
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from core.jose import b64u_decode, json_loads
@@ -55,10 +55,15 @@ def _taken(session: Session, list_id: int, candidates: list[int]) -> set[int]:
     cost follows the batch, not the shard's size)."""
     out: set[int] = set()
     for i in range(0, len(candidates), 500):
-        out.update(session.exec(select(Credential.status_idx).where(
-            Credential.status_list_id == list_id,
-            col(Credential.status_idx).in_(candidates[i:i + 500]))).all())
+        out.update(session.execute(_TAKEN, {"list_id": list_id,
+                                            "idx": candidates[i:i + 500]}).scalars())
     return out
+
+
+# One statement, an expanding IN: no per-value coercion of a 500-value list.
+_TAKEN = (select(Credential.status_idx)
+          .where(col(Credential.status_list_id) == bindparam("list_id"),
+                 col(Credential.status_idx).in_(bindparam("idx", expanding=True))))
 
 
 def _draw(size: int, k: int) -> list[int]:

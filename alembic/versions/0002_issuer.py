@@ -35,7 +35,6 @@ def upgrade() -> None:
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('seq'),
-    sa.UniqueConstraint('hash'),
     sa.UniqueConstraint('prev_hash')
     )
     with op.batch_alter_table('issuer_audit_event', schema=None) as batch_op:
@@ -120,9 +119,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('status_list_id', 'status_idx', name='uq_issuer_credential_status')
     )
     with op.batch_alter_table('issuer_credential', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_issuer_credential_agency_code'), ['agency_code'], unique=False)
+        batch_op.create_index('ix_issuer_credential_agency_type', ['agency_code', 'type'], unique=False)
         batch_op.create_index(batch_op.f('ix_issuer_credential_subject_hmac'), ['subject_hmac'], unique=False)
-        batch_op.create_index(batch_op.f('ix_issuer_credential_type'), ['type'], unique=False)
 
     op.create_table('issuer_offer',
     sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -144,9 +142,8 @@ def downgrade() -> None:
 
     op.drop_table('issuer_offer')
     with op.batch_alter_table('issuer_credential', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_issuer_credential_type'))
         batch_op.drop_index(batch_op.f('ix_issuer_credential_subject_hmac'))
-        batch_op.drop_index(batch_op.f('ix_issuer_credential_agency_code'))
+        batch_op.drop_index('ix_issuer_credential_agency_type')
 
     op.drop_table('issuer_credential')
     with op.batch_alter_table('issuer_client', schema=None) as batch_op:
