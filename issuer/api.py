@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from core.errors import PayloadTooLarge
 from issuer import bulk, issuance, lifecycle
 from issuer.deps import ContextDep, PrincipalDep, SessionDep, issuer_signer
 from issuer.schemas import IssueRequest, ReissueRequest, StatusChange
@@ -33,7 +34,14 @@ def issue_credential(req: IssueRequest, ctx: ContextDep, session: SessionDep,
 async def issue_batch(request: Request, ctx: ContextDep, principal: PrincipalDep
                       ) -> StreamingResponse:
     """NDJSON in (``{ref, type, claims, holder: {jwk}}`` a line), NDJSON out, streamed."""
-    body = await request.body()
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > ctx.settings.batch_max_bytes:
+        raise PayloadTooLarge(f"at most {ctx.settings.batch_max_bytes} bytes per batch")
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > ctx.settings.batch_max_bytes:
+            raise PayloadTooLarge(f"at most {ctx.settings.batch_max_bytes} bytes per batch")
     lines = body.decode("utf-8", errors="replace").splitlines()
 
     def stream() -> Iterator[bytes]:

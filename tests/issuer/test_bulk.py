@@ -119,3 +119,16 @@ def test_cli_import_reports_failures(client: TestClient, settings: IssuerSetting
     assert res.exit_code == 1
     assert "issued=1 already_issued=0 failed=1" in res.output
     assert CliRunner().invoke(issuer_cli, ["import", str(f), "--agency", "zzz"]).exit_code == 2
+
+
+def test_batch_body_size_is_limited(any_db_url: str, clock: FixedClock,
+                                    holder: SoftwareSigner) -> None:
+    from .conftest import agency_token, bearer, make_client, make_settings
+
+    settings = make_settings(any_db_url, batch_max_bytes=1000)
+    with make_client(settings, clock) as client:
+        h = bearer(agency_token(client, "psb"))
+        r = client.post("/issuer/v1/credentials:batch", headers=h,
+                        content=ndjson([line(f"r{i}", holder) for i in range(5)]))
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+        assert _count(settings) == 0
