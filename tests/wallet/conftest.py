@@ -92,7 +92,8 @@ class Env:
 
 
 def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
-              real_verifier: bool = False, **overrides: Any) -> Generator[Env, None, None]:
+              real_verifier: bool = False, with_issuer: bool = True,
+              **overrides: Any) -> Generator[Env, None, None]:
     """``real_verifier``: mount the verifier service itself (its catalog, its redeemer)
     instead of the contract-shaped catalog."""
     settings = Settings(database_url=db_url, public_url=public_url, **overrides)
@@ -108,7 +109,7 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
 
     parent = FastAPI(lifespan=lifespan)
     http = TestClient(parent, base_url=public_url)
-    issuer_mod = _issuer_module()
+    issuer_mod = _issuer_module() if with_issuer else None
     if issuer_mod is not None:
         isettings = issuer_mod.Settings(database_url=db_url, public_url=public_url)
         subapps.append(issuer_mod.create_app(isettings, http=http, clock=clock))
@@ -138,6 +139,13 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
 
 @pytest.fixture
 def env(db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
+    """The wallet and the catalog, no issuer (licenses come from ``store_credential``);
+    modules that pick up from the real issuer use ``issuer_env`` as their ``env``."""
+    yield from build_env(db_url, clock, batch_size=3, with_issuer=False)
+
+
+@pytest.fixture
+def issuer_env(db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
     yield from build_env(db_url, clock, batch_size=3)
 
 

@@ -18,6 +18,11 @@ from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
 ELICENSE = str(Path(sys.executable).parent / "elicense")
 
 
+@pytest.fixture
+def env(issuer_env: Env) -> Env:
+    return issuer_env
+
+
 @pytest.fixture(autouse=True)
 def _needs_issuer(env: Env) -> None:
     if not env.has_issuer:

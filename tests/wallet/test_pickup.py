@@ -31,6 +31,11 @@ def make_offer(env: Env, type_: str = "dog_license") -> dict[str, Any]:
     return body
 
 
+@pytest.fixture
+def env(issuer_env: Env) -> Env:
+    return issuer_env
+
+
 @pytest.fixture(autouse=True)
 def _needs_issuer(env: Env) -> None:
     if not env.has_issuer:

@@ -180,7 +180,7 @@ def test_unknown_scenario_and_wrong_type(env: Env) -> None:
 def test_redeem_is_single_use_under_concurrency(any_db_url: str, clock) -> None:  # type: ignore[no-untyped-def]
     from tests.wallet.conftest import build_env
 
-    gen = build_env(any_db_url, clock, batch_size=3)
+    gen = build_env(any_db_url, clock, batch_size=3, with_issuer=False)
     env = next(gen)
     try:
         headers = env.citizen()

@@ -22,6 +22,11 @@ ISS = "http://testserver/issuer"
 VCT = f"{ISS}/vct/dog_license"
 
 
+@pytest.fixture
+def env(issuer_env: Env) -> Env:
+    return issuer_env
+
+
 def _try(env: Env, *, iss: str = ISS, vct: str = VCT, offered_vct: str = VCT,
          signer: Any = None) -> str:
     if not env.has_issuer:
