@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.wallet.conftest import Env
-from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap, demo_portrait
 
 ELICENSE = str(Path(sys.executable).parent / "elicense")
 
@@ -48,6 +48,7 @@ def test_demo_bootstrap_is_real_and_idempotent(env: Env) -> None:
     detail = env.http.get(f"/wallet/v1/credentials/{id_card['id']}", headers=headers).json()
     portrait = base64.b64decode(detail["claims"]["portrait"])
     assert portrait[:3] == b"\xff\xd8\xff"  # a JPEG
+    assert detail["claims"]["portrait"] == demo_portrait()  # deterministic
     assert detail["claims"]["age_over_18"] is True
     assert {s["id"] for s in detail["scenarios"]} == {"hotel_checkin", "internet_cafe"}
 
