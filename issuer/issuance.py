@@ -171,7 +171,10 @@ def issue(*, session: Session, settings: IssuerSettings, signer: Signer,
     req_hash = request_hash(req.model_dump(mode="json"))
     if idempotency_key:
         rec = session.get(IdempotencyRecord, (principal.agency, idempotency_key))
-        if rec is not None:
+        if rec is not None and rec.created_at + settings.idempotency_ttl_s <= now:
+            session.delete(rec)  # forgotten: this request is a new one
+            session.flush()
+        elif rec is not None:
             return _replay(settings, rec, req_hash)
     p = prepare(settings=settings, lt=lt, claims=req.claims, holder=req.holder,
                 valid_until=req.valid_until, now=now)

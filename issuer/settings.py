@@ -44,6 +44,8 @@ class IssuerSettings(BaseServiceSettings):
     # lower it, prod refuses less than the default memory.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
+    # How long an Idempotency-Key is remembered (a replay after that issues anew).
+    idempotency_ttl_s: int = 86_400
     # Largest NDJSON body POST /v1/credentials:batch accepts (larger imports: the CLI).
     batch_max_bytes: int = 32 * 1024 * 1024
     # Web page session lifetime.

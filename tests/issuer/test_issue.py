@@ -183,3 +183,35 @@ def test_each_catalog_type_issues(client: TestClient, holder: SoftwareSigner,
         assert r.status_code == 201, (t, r.text)
         v = _verify(client, r.json()["credential"], clock.now())
         assert v.vct == f"{ISS}/vct/{t}" and v.claims["agency"] == lt.agency
+
+
+def test_idempotency_key_is_forgotten_after_its_ttl(client: TestClient, psb: dict[str, str],
+                                                    holder: SoftwareSigner,
+                                                    clock: FixedClock) -> None:
+    body = {"type": "id_card", "claims": id_card_claims(),
+            "holder": {"jwk": holder.public_jwk()}}
+    h = {**psb, "Idempotency-Key": "req-ttl"}
+    first = client.post("/issuer/v1/credentials", headers=h, json=body).json()
+    clock.advance(86_400)
+    h = {**bearer(agency_token(client, "psb")), "Idempotency-Key": "req-ttl"}
+    later = client.post("/issuer/v1/credentials", headers=h, json=body)
+    assert later.status_code == 201 and later.json()["id"] != first["id"]
+
+
+def test_personal_data_is_sealed_at_rest(client: TestClient, psb: dict[str, str],
+                                         holder: SoftwareSigner, any_db_url: str) -> None:
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    issue_id_card(client, psb, holder)
+    client.post("/issuer/v1/credentials", headers={**psb, "Idempotency-Key": "k"}, json={
+        "type": "id_card", "claims": id_card_claims(), "holder": {"jwk": holder.public_jwk()}})
+    engine = make_engine(any_db_url)
+    with engine.connect() as c:
+        dump = repr([c.execute(text(f"SELECT * FROM {t}")).all() for t in (
+            "issuer_credential", "issuer_idempotency", "issuer_audit_event")])
+    engine.dispose()
+    for secret in ("张三", "11010519900501002X", "北京市东城区1号"):
+        assert secret not in dump
+        assert secret.encode("utf-8").hex() not in dump.replace("\\x", "")

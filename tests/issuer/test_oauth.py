@@ -3,6 +3,7 @@ scopes limited to the agency's types, short-lived tokens, secrets argon2id-hashe
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from core.clock import FixedClock
@@ -114,3 +115,23 @@ def test_expired_tokens_are_dropped(client: TestClient, clock: FixedClock,
         assert s.get(Token, hash_token(first)) is None
         assert len(s.exec(select(Token)).all()) == 1
     engine.dispose()
+
+
+def test_cli_creates_a_client(client: TestClient, settings: IssuerSettings,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from issuer.cli import app as issuer_cli
+
+    monkeypatch.setenv("ELICENSE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ELICENSE_ARGON2_MEMORY_KIB", "1024")
+    res = CliRunner().invoke(issuer_cli, ["client", "create", "--agency", "hc",
+                                          "--client-id", "hc-batch"])
+    assert res.exit_code == 0, res.output
+    secret = res.output.split("client_secret=")[1].strip()
+    r = client.post("/issuer/oauth/token", data={"grant_type": "client_credentials"},
+                    auth=("hc-batch", secret))
+    assert r.status_code == 200 and "credential:issue:birth_certificate" in r.json()["scope"]
+    res = CliRunner().invoke(issuer_cli, ["client", "create", "--agency", "hc",
+                                          "--client-id", "hc-batch"])
+    assert res.exit_code == 1
