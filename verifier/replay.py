@@ -11,6 +11,8 @@ deletes them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from verifier.models import VerifierReplay
 
-__all__ = ["accept_once", "insert_once", "purge_replay"]
+__all__ = ["accept_once", "insert_many", "insert_once", "purge_replay", "replay_row"]
 
 
 def _nonce_key(digest: str, nonce: str | None) -> str:
@@ -38,10 +40,10 @@ _INSERT_ONCE = {
 
 
 def insert_once(conn: Connection, *, digest: str, nonce: str | None,
-                expires_at: int) -> bool:
+                expires_at: int, nonce_key: str | None = None) -> bool:
     """In the caller's transaction: True the first time (digest, nonce) is seen anywhere,
     False for a replay."""
-    values = {"digest": digest, "nonce_key": _nonce_key(digest, nonce),
+    values = {"digest": digest, "nonce_key": nonce_key or _nonce_key(digest, nonce),
               "expires_at": expires_at}
     stmt = _INSERT_ONCE.get(conn.dialect.name)
     if stmt is not None:
@@ -52,6 +54,34 @@ def insert_once(conn: Connection, *, digest: str, nonce: str | None,
     except IntegrityError:  # pragma: no cover
         return False
     return True  # pragma: no cover
+
+
+def replay_row(*, digest: str, nonce: str | None, expires_at: int) -> dict[str, Any]:
+    return {"digest": digest, "nonce_key": _nonce_key(digest, nonce), "expires_at": expires_at}
+
+
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bool]:
+    """Group commit: one multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for many
+    presentations; True for each row that was the first anywhere (within the batch too)."""
+    firsts: list[bool] = []
+    unique: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for row in rows:
+        dup = row["digest"] in seen or row["nonce_key"] in seen
+        seen.update((row["digest"], row["nonce_key"]))
+        firsts.append(not dup)
+        if not dup:
+            unique.append(row)
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite") and unique:
+        ins = pg_insert(_TABLE) if dialect == "postgresql" else sqlite_insert(_TABLE)
+        stmt = ins.values(unique).on_conflict_do_nothing().returning(_TABLE.c.digest)
+        inserted = {r[0] for r in conn.execute(stmt)}
+    else:
+        inserted = {r["digest"] for r in unique
+                    if insert_once(conn, digest=r["digest"], nonce=None,
+                                   expires_at=r["expires_at"], nonce_key=r["nonce_key"])}
+    return [first and row["digest"] in inserted for first, row in zip(firsts, rows, strict=True)]
 
 
 def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: int) -> bool:

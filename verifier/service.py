@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from core.clock import Clock
 from core.credential import Verified, verify
@@ -41,12 +40,13 @@ from core.errors import (
 from core.jose import b64u_decode, json_loads
 from core.qr import parse_payload
 from core.statuslist import INVALID, SUSPENDED, VALID, status_reference
+from verifier._batch import WriteBatcher
 from verifier.errors import RedeemFailed, StatusUnavailable, TypeNotTrusted
 from verifier.orgs import OrgPrincipal, require_scenario
 from verifier.policies import Policies, Scenario
-from verifier.records import insert_record
+from verifier.records import record_values
 from verifier.redeem import Redeemer
-from verifier.replay import insert_once
+from verifier.replay import replay_row
 from verifier.status import StatusCache
 from verifier.trust import TrustKeys, TrustStore
 from verifier.verdict import Verdict
@@ -83,12 +83,7 @@ class Verifier:
     keep_records: bool = True
 
     def __post_init__(self) -> None:
-        # SQLite has one writer: threads of this process queue on a lock (woken at once)
-        # instead of in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms). PostgreSQL
-        # takes concurrent writers, so no lock there.
-        sqlite = self.engine.dialect.name == "sqlite"
-        self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if sqlite else contextlib.nullcontext())
+        self._writer = WriteBatcher(self.engine)
 
     def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str) -> Verdict:
         """Authorisation problems raise (404 ``unknown_scenario``, 403
@@ -103,14 +98,29 @@ class Verifier:
         with contextlib.suppress(_Stop):
             ran.append(self._run(verdict, scenario, principal, qr, now))
         claims = ran[0][0] if ran else {}
-        # One transaction: the replay insert (only for a presentation that got as far as
-        # replay) and the record, so each verification costs one commit.
-        with self._write_lock, self.engine.begin() as conn:
-            if ran:
-                self._replay(conn, verdict, scenario, ran[0][1], now)
-            if self.keep_records:
-                insert_record(conn, org_id=principal.org_id, scenario=scenario,
-                              verdict=verdict, claims=claims)
+        replay = None
+        if ran:
+            kb = ran[0][1].key_binding or {}
+            replay = replay_row(
+                digest=ran[0][1].digest,
+                nonce=kb.get("nonce") if isinstance(kb.get("nonce"), str) else None,
+                expires_at=now + scenario.max_presentation_age_s + 2 * self.leeway)
+
+        def finish(first: bool | None) -> dict[str, Any] | None:
+            # In the writer thread, once the replay outcome is known (this thread waits).
+            if first is not None:
+                if first:
+                    verdict.passed("replay")
+                else:
+                    verdict.failed("replay", "replayed")
+            if not self.keep_records:
+                return None
+            return record_values(org_id=principal.org_id, scenario=scenario,
+                                 verdict=verdict, claims=claims)
+
+        # The replay row and the record are committed together, grouped with concurrent
+        # verifications (verifier._batch): one commit for many verifications.
+        self._writer.write(replay, finish)
         return verdict
 
     # --- the checks ------------------------------------------------------------------
@@ -200,17 +210,6 @@ class Verifier:
         except (VerificationError, ValueError):
             return False
         return True
-
-    def _replay(self, conn: Connection, v: Verdict, scenario: Scenario, verified: Verified,
-                now: int) -> None:
-        kb = verified.key_binding or {}
-        nonce = kb.get("nonce") if isinstance(kb.get("nonce"), str) else None
-        first = insert_once(conn, digest=verified.digest, nonce=nonce,
-                            expires_at=now + scenario.max_presentation_age_s + 2 * self.leeway)
-        if first:
-            v.passed("replay")
-        else:
-            v.failed("replay", "replayed")
 
     def _status(self, v: Verdict, scenario: Scenario, verified: Verified, issuer: Any) -> None:
         policy = scenario.status

@@ -32,3 +32,45 @@ def test_concurrent_inserts_accept_exactly_one(any_db_url: str) -> None:
         assert results.count(True) == 1
     finally:
         engine.dispose()
+
+
+def test_group_commit_dedupes_within_a_batch(any_db_url: str) -> None:
+    from verifier.replay import insert_many, replay_row
+
+    engine = make_engine(any_db_url)
+    try:
+        rows = [replay_row(digest="a", nonce="n1", expires_at=9),
+                replay_row(digest="a", nonce="n2", expires_at=9),   # same digest
+                replay_row(digest="b", nonce="n1", expires_at=9),   # same nonce
+                replay_row(digest="c", nonce="n3", expires_at=9)]
+        with engine.begin() as conn:
+            assert insert_many(conn, rows) == [True, False, False, True]
+        with engine.begin() as conn:
+            assert insert_many(conn, [replay_row(digest="c", nonce="x", expires_at=9),
+                                      replay_row(digest="d", nonce="y", expires_at=9)]) \
+                == [False, True]
+    finally:
+        engine.dispose()
+
+
+def test_two_verifiers_and_many_threads_accept_a_qr_once(any_db_url: str) -> None:
+    """Two verifier instances (as two worker processes would) over one database, 24
+    concurrent verifications of the same QR: exactly one is valid, the rest are replays."""
+    from core.clock import FixedClock
+    from tests.conftest import NOW
+    from tests.verifier.world import World, codes, principal
+
+    engine = make_engine(any_db_url)
+    try:
+        world = World(engine=engine, clock=FixedClock(NOW))
+        verifiers = [world.verifier(), world.verifier()]
+        qr = world.offline_qr("hotel_checkin")
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            verdicts = list(pool.map(
+                lambda i: verifiers[i % 2].verify_qr(principal=principal(),
+                                                     scenario_id="hotel_checkin", qr=qr),
+                range(24)))
+        assert sum(v.valid for v in verdicts) == 1
+        assert sum(codes(v)["replay"] == (False, "replayed") for v in verdicts) == 23
+    finally:
+        engine.dispose()

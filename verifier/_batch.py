@@ -1,0 +1,93 @@
+"""Group commit for the verifier's writes (replay rows and records).
+
+Each verification needs one replay insert and one record insert. Done per request, the
+commits serialise (SQLite has one writer; every commit is a round trip on PostgreSQL) and,
+with many request threads, the thread holding the write lock waits for the GIL after every
+database call. Instead, request threads hand their write to one writer thread and wait; the
+writer takes everything queued and does it in *one* transaction (a multi-row ``INSERT … ON
+CONFLICT DO NOTHING RETURNING`` for the replay store, an ``executemany`` for the records),
+then wakes each request with whether its presentation was the first. Latency is one commit;
+throughput is many verifications per commit. For SQLite, writers in other processes take
+turns on a lock file (``verifier._writelock``).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from verifier._writelock import write_lock
+from verifier.models import VerifierRecord
+from verifier.replay import insert_many
+
+__all__ = ["WriteBatcher"]
+
+# finish(first) runs in the writer thread once the replay outcome is known (None: no replay
+# row) and returns the record row to insert, or None.
+Finish = Callable[[bool | None], dict[str, Any] | None]
+_RECORDS = VerifierRecord.__table__.insert()  # type: ignore[attr-defined]
+
+
+class WriteBatcher:
+    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any] | None, Finish,
+                                             Future[bool | None]]] = queue.SimpleQueue()
+        self._lock = write_lock(engine)
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def write(self, replay: dict[str, Any] | None, finish: Finish) -> bool | None:
+        """Queue one verification's writes and wait until they are committed."""
+        fut: Future[bool | None] = Future()
+        self._ensure_thread()
+        self._queue.put((replay, finish, fut))
+        return fut.result()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._start:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._loop, daemon=True,
+                                                    name="verifier-writer")
+                    self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self._max_batch:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results = self._commit(items)
+            except BaseException as exc:  # the database failed: every waiter learns it
+                for _replay, _finish, fut in items:
+                    fut.set_exception(exc)
+                continue
+            for (_replay, _finish, fut), first in zip(items, results, strict=True):
+                fut.set_result(first)
+
+    def _commit(self, items: list[tuple[dict[str, Any] | None, Finish, Any]]
+                ) -> list[bool | None]:
+        with self._lock, self._engine.begin() as conn:
+            rows = [r for r, _f, _fut in items if r is not None]
+            firsts = iter(insert_many(conn, rows) if rows else [])
+            results: list[bool | None] = []
+            records = []
+            for replay, finish, _fut in items:
+                first = next(firsts) if replay is not None else None
+                results.append(first)
+                record = finish(first)
+                if record is not None:
+                    records.append(record)
+            if records:
+                conn.execute(_RECORDS, records)
+        return results
