@@ -12,6 +12,8 @@ Each presentation spends one copy (fresh salts, fresh holder key); when none is 
 least recently used copy is reused and the answer says ``linkable: true``. The automatic
 refreshes of one offline showing (``refresh_of``, within ``showing_window_s``) keep its copy.
 What a presentation discloses is decided by ``wallet.catalog.claims_to_disclose`` only.
+A revoked or suspended license shows no QR; a status the wallet cannot read ("unknown")
+does not block: the verifier checks status itself under its own policy.
 """
 
 from __future__ import annotations

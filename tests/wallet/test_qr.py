@@ -233,3 +233,12 @@ def test_offline_refreshes_of_one_showing_keep_its_copy(env: Env) -> None:
     env.clock.advance(env.settings.showing_window_s + 1)
     late = show(first["payload"])
     assert late["linkable"] is True  # out of copies by now, and the showing has ended
+
+
+def test_unreadable_status_is_unknown_and_does_not_block(env: Env) -> None:
+    headers = env.citizen()
+    cred = store_credential(env, "alice", "id_card", ID_CLAIMS, status={
+        "status_list": {"idx": 3, "uri": "http://testserver/nowhere/status-lists/1"}})
+    listed = env.http.get("/wallet/v1/credentials", headers=headers).json()["credentials"]
+    assert listed[0]["status"] == "unknown"
+    assert _qr(env, headers, cred, "hotel_checkin", "online").status_code == 200
