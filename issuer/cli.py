@@ -13,6 +13,7 @@ from typing import TextIO
 
 import orjson
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -78,9 +79,10 @@ def import_(
         principal = Principal(agency=agency, client_id="cli:import",
                               scopes=agency_scopes(agency))
         sink: TextIO = out.open("w", encoding="utf-8") if out else sys.stdout
+        # the bar goes to stderr (results may be on stdout), only on a terminal
         progress = Progress(TextColumn("issuing"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), transient=True,
-                            disable=out is None or not sys.stderr.isatty())
+                            TimeRemainingColumn(), console=Console(stderr=True),
+                            transient=True, disable=not sys.stderr.isatty())
         try:
             with progress, file.open(encoding="utf-8") as lines:
                 task = progress.add_task("import", total=total)
