@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the atheris targets for SECONDS each (issue 7; docs/security.md "Fuzzing").
-#   fuzz/run.sh SECONDS [TARGET...]      targets: qr_envelope sdjwt (default: all)
+#   fuzz/run.sh SECONDS [TARGET...]      targets: qr_envelope sdjwt statuslist (default: all)
 # Corpus and crash artifacts go under $FUZZ_WORK (default /tmp/elicense-fuzz); a crash
 # exits non-zero with the input saved as $FUZZ_WORK/artifacts/<target>-crash-*.
 # Prints "<target>: <runs> runs in <s> s" per target from libFuzzer's final line.
@@ -10,7 +10,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-$HERE/../.venv/bin/python}
 WORK=${FUZZ_WORK:-/tmp/elicense-fuzz}
-TARGETS=${*:-qr_envelope sdjwt}
+TARGETS=${*:-qr_envelope sdjwt statuslist}
 status=0
 for t in $TARGETS; do
     mkdir -p "$WORK/corpus/$t" "$WORK/artifacts"

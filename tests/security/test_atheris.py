@@ -23,7 +23,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["qr_envelope", "sdjwt"])
+@pytest.mark.parametrize("target", ["qr_envelope", "sdjwt", "statuslist"])
 def test_fuzz_target_runs_without_crash(target: str, tmp_path: Path) -> None:
     if importlib.util.find_spec("atheris") is None:
         if IN_CI:
