@@ -170,7 +170,9 @@ def store_credential(env: Env, username: str, type_: str, claims: dict[str, Any]
                            vct=f"{TEST_ISS}/vct/{type_}", claims={**claims, "agency": "psb"},
                            sd=list(claims), holder_jwk=holder.public_jwk(), iat=now - 10,
                            exp=now + 86400, status=status)
+            ref = (status or {}).get("status_list") or {}
             db.add(Copy(credential_id=cred_id, sd_jwt=sd_jwt, holder_kid=holder.kid,
+                        status_uri=ref.get("uri"), status_idx=ref.get("idx"),
                         created_at=now))
         db.commit()
     return cred_id
