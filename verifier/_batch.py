@@ -31,6 +31,7 @@ __all__ = ["WriteBatcher"]
 # row) and returns the record row to insert, or None.
 Finish = Callable[[bool | None], dict[str, Any] | None]
 _RECORDS = VerifierRecord.__table__.insert()  # type: ignore[attr-defined]
+_STOP: Any = object()
 
 
 class WriteBatcher:
@@ -58,22 +59,36 @@ class WriteBatcher:
                                                     name="verifier-writer")
                     self._thread.start()
 
+    def close(self) -> None:
+        """Stop the writer thread once it has written everything queued before."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join(timeout=10)
+
     def _loop(self) -> None:
         while True:
-            items = [self._queue.get()]
+            head = self._queue.get()
+            if head is _STOP:
+                return
+            items = [head]
             while len(items) < self._max_batch:
                 try:
-                    items.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if item is _STOP:
+                    self._queue.put(_STOP)  # finish this batch, then stop
+                    break
+                items.append(item)
             try:
                 results = self._commit(items)
             except BaseException as exc:  # the database failed: every waiter learns it
                 for _replay, _finish, fut in items:
                     fut.set_exception(exc)
                 continue
-            for (_replay, _finish, fut), first in zip(items, results, strict=True):
-                fut.set_result(first)
+            for (_replay, _finish, fut), outcome in zip(items, results, strict=True):
+                fut.set_result(outcome)
 
     def _commit(self, items: list[tuple[dict[str, Any] | None, Finish, Any]]
                 ) -> list[bool | None]:

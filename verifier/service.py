@@ -85,6 +85,9 @@ class Verifier:
     def __post_init__(self) -> None:
         self._writer = WriteBatcher(self.engine)
 
+    def close(self) -> None:
+        self._writer.close()
+
     def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str) -> Verdict:
         """Authorisation problems raise (404 ``unknown_scenario``, 403
         ``scenario_not_allowed``); anything wrong with the QR is a verdict."""

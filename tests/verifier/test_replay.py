@@ -74,3 +74,22 @@ def test_two_verifiers_and_many_threads_accept_a_qr_once(any_db_url: str) -> Non
         assert sum(codes(v)["replay"] == (False, "replayed") for v in verdicts) == 23
     finally:
         engine.dispose()
+
+
+def test_writer_thread_stops_on_close(engine: object) -> None:
+    from core.clock import FixedClock
+    from tests.conftest import NOW
+    from tests.verifier.world import World, principal
+
+    world = World(engine=engine, clock=FixedClock(NOW))  # type: ignore[arg-type]
+    verifier = world.verifier()
+    assert verifier.verify_qr(principal=principal(), scenario_id="hotel_checkin",
+                              qr=world.offline_qr("hotel_checkin")).valid
+    thread = verifier._writer._thread
+    assert thread is not None and thread.is_alive()
+    verifier.close()
+    assert not thread.is_alive()
+    # A later write starts a new writer.
+    assert verifier.verify_qr(principal=principal(), scenario_id="hotel_checkin",
+                              qr=world.offline_qr("hotel_checkin")).valid
+    verifier.close()
