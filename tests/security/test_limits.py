@@ -66,7 +66,7 @@ def test_presentation_length_limit() -> None:
 
 
 def test_default_presentation_limit_is_checked_before_parsing() -> None:
-    with under(0.05):
+    with under(0.5):
         assert verify_code("a" * (DEFAULT.presentation + 1)) == "presentation_too_large"
     # just at the limit the text is parsed (and refused as what it is)
     assert verify_code("a" * DEFAULT.presentation) == "malformed"
@@ -166,21 +166,21 @@ def test_json_bomb_100k_deep_is_our_error_and_fast(where: str) -> None:
         text = kb(sd_jwt([]))
         text = text[: text.rindex("~") + 1] + raw_jws(BOMB, b"{}", HOLDER)
     limits = Limits(disclosure=len(BOMB) * 2, kb_jwt=len(BOMB) * 2)
-    with under(0.2):
+    with under(0.5):
         code = verify_code(text, key_binding=where == "kb_jwt", limits=limits)
     assert code == "nesting_too_deep"
 
 
 @pytest.mark.parametrize("parse", [json_loads, json_loads_object])
 def test_jose_json_bomb_is_our_error_and_fast(parse: Callable[[bytes], Any]) -> None:
-    with under(0.2):
+    with under(0.5):
         assert code_of(lambda: parse(BOMB)) == "nesting_too_deep"
         assert code_of(lambda: parse(b'{"a":' * 100_000)) == "nesting_too_deep"
 
 
 def test_jose_compact_parser_json_bomb() -> None:
     token = b64u_encode(BOMB) + ".e30.AA"
-    with under(0.2):
+    with under(0.5):
         assert code_of(lambda: parse_compact(token)) == "nesting_too_deep"
 
 
@@ -229,7 +229,7 @@ def test_qr_payload_length_limit() -> None:
     assert decode_offline(text, max_payload=len(text))
     assert code_of(lambda: decode_offline(text, max_payload=len(text) - 1)) == \
         "qr_payload_too_large"
-    with under(0.05):
+    with under(0.5):
         assert code_of(lambda: decode_offline("ELV1:" + "0" * MAX_PAYLOAD)) == \
             "qr_payload_too_large"
 
@@ -249,7 +249,7 @@ def test_qr_zlib_bomb() -> None:
     bomb = deflater.compress(b"\0" * (2 << 20)) + deflater.flush()
     text = "ELV1:" + b45encode(bomb)
     assert len(text) <= MAX_PAYLOAD
-    with under(0.1):
+    with under(0.5):
         assert code_of(lambda: decode_offline(text)) == "qr_payload_too_large"
     assert MAX_DECOMPRESSED < 2 << 20
 
@@ -279,7 +279,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 
 def test_image_declaring_a_huge_canvas_is_refused_from_its_header() -> None:
-    with under(0.1):
+    with under(0.5):
         assert code_of(lambda: decode_image(_png_header_only(100_000, 100_000))) == \
             "qr_image_too_large"
 
@@ -305,6 +305,6 @@ def test_status_list_zlib_bomb() -> None:
 
 def test_status_list_token_json_bomb() -> None:
     token = b64u_encode(BOMB) + "." + b64u_encode(b"{}") + ".AA"
-    with under(0.2):
+    with under(0.5):
         assert code_of(lambda: verify_status_list_token(token, keys=KEYS, now=NOW)) == \
             "nesting_too_deep"
