@@ -108,3 +108,48 @@ def test_upload_a_qr_image_and_see_the_verdict(served: str, world: World,
             assert errors == []
         finally:
             browser.close()
+
+
+def _y4m(png: bytes, path: Path) -> None:
+    """A one-frame YUV4MPEG2 video of ``png`` for Chromium's fake camera."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    side = max(img.size) + 64
+    side += side % 2
+    canvas = Image.new("RGB", (side, side), "white")
+    canvas.paste(img, ((side - img.width) // 2, (side - img.height) // 2))
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (side // 2, side // 2)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
+
+
+def test_scan_with_the_camera(served: str, world: World, tmp_path: Path) -> None:
+    """getUserMedia frames (Chromium's fake camera playing a QR) posted to verify-image."""
+    from playwright.sync_api import expect, sync_playwright
+
+    video = tmp_path / "qr.y4m"
+    _y4m(render_png(world.offline_qr("hotel_checkin"), scale=3), video)
+    camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + camera)
+        try:
+            context = browser.new_context(permissions=["camera"])
+            page = context.new_page()
+            page.goto(f"{served}/verifier/")
+            page.fill("#username", "hotel")
+            page.fill("#password", "hotel-password")
+            page.click("#login-form button[type=submit]")
+            expect(page.locator("#verify-view")).to_be_visible()
+            page.click("#camera-start")
+            banner = page.locator("#verdict-banner")
+            expect(banner).to_have_class("banner valid", timeout=20_000)
+            expect(page.locator(".claim-name")).to_have_text("张三")
+            expect(page.locator("#camera-start")).to_be_visible()  # scanning stopped
+        finally:
+            browser.close()
