@@ -5,10 +5,12 @@ QR — running, in order: envelope (QR prefix, base45/zlib, the online redeem), 
 (issuer on the anchor-signed list), signature / validity / key binding / freshness (one
 ``core.credential.verify`` call: keys from the trust list only, key binding as the policy
 says, ``kb_max_age`` = the policy's ``max_presentation_age_s``), trust for the type (issuer
-and ``agency`` may issue this ``vct``), type_allowed (the scenario accepts it), replay (the
-shared store), status (Token Status List, cached, fail closed/open by policy) and policy
-(over-disclosure, required claims). Claims leave only filtered by the policy.
-Plain Python over an engine, no FastAPI (STYLE habit 6).
+and ``agency`` may issue this ``vct``), type_allowed (the scenario accepts it), status
+(Token Status List, cached, fail closed/open by policy), policy (over-disclosure, required
+claims) and, last, replay: the shared store's insert is committed together with the
+verification record, grouped with concurrent verifications (``verifier._batch``). The
+verdict lists the checks in the contract order whatever the evaluation order. Claims leave
+only filtered by the policy. Plain Python over an engine, no FastAPI (STYLE habit 6).
 """
 
 from __future__ import annotations
