@@ -156,7 +156,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a few hundred credentials")
     ap.add_argument("-n", type=int, default=30_000, help="credentials per backend")
-    ap.add_argument("--batch", type=int, default=2_000)
+    ap.add_argument("--batch", type=int, default=5_000)
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--postgres", default=os.environ.get("ELICENSE_TEST_POSTGRES_URL", ""))
     ap.add_argument("--profile", action="store_true")
