@@ -5,6 +5,8 @@ plus the SD-JWT VC rules (draft-ietf-oauth-sd-jwt-vc §2.2.2, §2.4) when ``typ`
 Order (each step raises one ``core.errors`` class with a stable code):
 1. split ``~`` parts; key binding presence vs. the caller's policy, decided before
    anything is parsed (§7.3 step 1-2: ``key_binding_missing`` / ``key_binding_unexpected``);
+   the sizes an attacker controls (``Limits``: length, disclosure count and size, KB-JWT,
+   then nesting and digest count during the walk; docs/security.md §2);
 2. Issuer-signed JWT: ``crit``, ``typ``, ``alg`` allow-list, key by (``iss``, ``kid``) from
    ``keys`` only, ``alg`` = the key's, signature (§7.1 step 2), ``_sd_alg`` (step 2.4);
 3. one pass over the disclosures (digest + decode), one walk over the payload replacing
