@@ -159,3 +159,8 @@ class AuditEvent(SQLModel, table=True):
     # UNIQUE prev_hash: no two rows can follow the same row, the chain cannot fork
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+# License-event tables live in their own module (issue 8); importing them here registers
+# them wherever the issuer's models are loaded (alembic, the app).
+from issuer.events_models import Delivery, Event, Subscription  # noqa: E402,F401

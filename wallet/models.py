@@ -116,3 +116,8 @@ class PresentationLog(SQLModel, table=True):
     verifier_client: str | None = Field(default=None, max_length=64)
     aud: str = Field(max_length=500)
     at: int
+
+
+# Consent and access-report tables live in their own module (issue 8); importing them here
+# registers them wherever the wallet's models are loaded (alembic, the app).
+from wallet.consent_models import AccessReport, ConsentRequest  # noqa: E402,F401
