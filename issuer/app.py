@@ -11,9 +11,10 @@ a sub-app cannot serve it: the parent app includes ``well_known_router`` (the al
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ from sqlmodel import Session
 from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
-from issuer import agencies, api, api_meta, api_oauth, pages
+from issuer import agencies, api, api_meta, api_oauth, events_api, events_delivery, pages
 from issuer.deps import ISSUER_KEY_OWNER, AppContext
 from issuer.settings import IssuerSettings
 from keys import service as keys_service
@@ -43,9 +44,20 @@ def create_app(settings: IssuerSettings, *, http: httpx.Client | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        hooks_http = http or httpx.Client(timeout=settings.events_timeout_s)
+        if settings.events_poll_s > 0:  # license-event webhooks (issuer.events_delivery)
+            worker = asyncio.create_task(events_delivery.run_worker(
+                engine=ctx.engine, settings=settings, http=hooks_http, clock=ctx.clock))
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with suppress(asyncio.CancelledError):
+                    await worker
+            if hooks_http is not http:
+                hooks_http.close()
             ctx.engine.dispose()
 
     app = FastAPI(title="elicense issuer", docs_url="/docs", redoc_url=None,
@@ -56,6 +68,7 @@ def create_app(settings: IssuerSettings, *, http: httpx.Client | None = None,
     app.include_router(api_meta.router)
     app.include_router(api_oauth.router)
     app.include_router(api.router)
+    app.include_router(events_api.router)
     app.include_router(pages.router)
     return app
 

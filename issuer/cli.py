@@ -21,7 +21,7 @@ from sqlmodel import Session
 from core.clock import SystemClock
 from core.db import make_engine
 from core.errors import ELicenseError
-from issuer import agencies, audit, bulk
+from issuer import agencies, audit, bulk, events_cli
 from issuer.catalog import AGENCIES
 from issuer.oauth import Principal, agency_scopes
 from issuer.settings import IssuerSettings
@@ -36,6 +36,7 @@ client_app = typer.Typer(no_args_is_help=True, add_completion=False,
                          help="Agency API clients (OAuth2 client credentials).")
 app.add_typer(audit_app, name="audit")
 app.add_typer(client_app, name="client")
+app.add_typer(events_cli.app, name="events")
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from core import credential
 from core.errors import ELicenseError, ValidationFailed
 from core.jose import public_key_from_jwk
 from core.signing import Signer
-from issuer import audit, statuslists
+from issuer import audit, events, statuslists
 from issuer.catalog import LicenseType, check_claims, get_type
 from issuer.errors import IdempotencyKeyReused, TypeNotAllowed
 from issuer.models import Credential, IdempotencyRecord
@@ -160,6 +160,9 @@ def issue_prepared(*, session: Session, settings: IssuerSettings, signer: Signer
     audit.append(session, audit.AuditEntry(at=now, agency_code=principal.agency,
                                            actor=principal.client_id, action=action,
                                            credential_id=cred_id, detail=detail))
+    if action == "issue":  # a reissue is announced as ``changed`` by issuer.lifecycle
+        events.emit(session, settings, kind="issued", credential_id=cred_id, type_=p.lt.type,
+                    agency=principal.agency, state="valid", claims=p.claims, now=now)
     return body
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from core.signing import Signer
-from issuer import audit, issuance, statuslists
+from issuer import audit, events, issuance, statuslists
 from issuer.errors import CredentialNotFound, CredentialNotOwned, InvalidTransition
 from issuer.models import Credential
 from issuer.oauth import Principal
@@ -32,6 +32,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "suspend": (frozenset({"valid"}), "suspended"),
     "reinstate": (frozenset({"suspended"}), "valid"),
 }
+
+
+# License events (issue 8) of each state change; a reissue is one ``changed`` event.
+_EVENT_OF = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
 
 
 def public_view(settings: IssuerSettings, row: Credential) -> dict[str, Any]:
@@ -77,6 +81,10 @@ def change_state(*, session: Session, settings: IssuerSettings, principal: Princ
     audit.append(session, audit.AuditEntry(at=now, agency_code=principal.agency,
                                            actor=principal.client_id, action=action,
                                            credential_id=row.id, detail=detail))
+    sealer = sealer_for(settings.key_encryption_secret.get_secret_value())
+    events.emit(session, settings, kind=_EVENT_OF[action], credential_id=row.id,
+                type_=row.type, agency=row.agency_code, state=row.state, now=now,
+                claims=sealer.open(row.claims_enc, aad=row.id.encode()))
     session.commit()
     return public_view(settings, row)
 
@@ -89,7 +97,8 @@ def reissue(*, session: Session, settings: IssuerSettings, signer: Signer,
     old = get_owned(session=session, principal=principal, cred_id=cred_id, action="revoke")
     lt = issuance.authorize_type(principal, old.type, "issue")
     sealer = sealer_for(settings.key_encryption_secret.get_secret_value())
-    claims = {**sealer.open(old.claims_enc, aad=old.id.encode()), **req.claims}
+    old_claims = sealer.open(old.claims_enc, aad=old.id.encode())
+    claims = {**old_claims, **req.claims}
     p = issuance.prepare(settings=settings, lt=lt, claims=claims, holder=req.holder,
                          valid_until=req.valid_until, now=now)
     _set_state(session, old, "revoke", now)
@@ -101,6 +110,9 @@ def reissue(*, session: Session, settings: IssuerSettings, signer: Signer,
     body = issuance.issue_prepared(session=session, settings=settings, signer=signer,
                                    principal=principal, p=p, now=now, action="reissue",
                                    replaces=old.id)
+    events.emit(session, settings, kind="changed", credential_id=body["id"], type_=old.type,
+                agency=old.agency_code, state="valid", now=now, before=old_claims,
+                claims=claims, replaces=old.id)
     session.commit()
     return body
 

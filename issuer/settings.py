@@ -50,6 +50,16 @@ class IssuerSettings(BaseServiceSettings):
     batch_max_bytes: int = 32 * 1024 * 1024
     # Web page session lifetime.
     session_ttl_s: int = 3600
+    # License-event webhooks (issue 8, issuer.events_delivery): the app's background loop
+    # runs every ``events_poll_s`` seconds (0: no loop); a failed delivery is retried after
+    # base * 2^(attempt-1) seconds (at most ``events_backoff_max_s``) and goes to the
+    # dead-letter list after ``events_max_attempts``; ``expiring`` fires this long before exp.
+    events_poll_s: float = 5.0
+    events_max_attempts: int = 8
+    events_backoff_base_s: int = 30
+    events_backoff_max_s: int = 6 * 3600
+    events_timeout_s: float = 10.0
+    events_expiring_window_s: int = 30 * 86_400
 
     @model_validator(mode="after")
     def _check_issuer(self) -> IssuerSettings:

@@ -9,7 +9,8 @@ from pathlib import Path
 import issuer.service
 
 PKG = Path(issuer.service.__file__).parent
-WEB_MODULES = {"api.py", "api_meta.py", "api_oauth.py", "pages.py", "deps.py", "app.py"}
+WEB_MODULES = {"api.py", "api_meta.py", "api_oauth.py", "pages.py", "deps.py", "app.py",
+               "events_api.py"}
 
 
 def test_all_names_exist() -> None:
