@@ -13,10 +13,12 @@ from pydantic import Field, SecretStr, model_validator
 
 from core.settings import BaseServiceSettings
 
-__all__ = ["DEV_VERIFIER_CLIENTS", "Settings"]
+__all__ = ["DEV_AGENCY_CLIENTS", "DEV_VERIFIER_CLIENTS", "Settings"]
 
 # The dev verifier client of the team contract; refused outside dev mode.
 DEV_VERIFIER_CLIENTS = {"verifier": "demo-verifier-wallet-secret"}
+# Dev agency clients asking citizens for licenses (issue 8, wallet.consent); dev only.
+DEV_AGENCY_CLIENTS = {c: f"demo-{c}-wallet-secret" for c in ("psb", "amr", "hc", "plr")}
 
 
 class Settings(BaseServiceSettings):
@@ -44,6 +46,11 @@ class Settings(BaseServiceSettings):
     # Cookie "Secure" flag: on by default outside dev (the dev server is plain http).
     cookie_secure: bool | None = None
     min_password_length: int = 8
+    # Agency clients (code → secret or "sha256:<hex>") that may ask citizens for licenses
+    # (license-free submission, wallet.consent), and how long a request stays answerable.
+    agency_clients: dict[str, SecretStr] = Field(
+        default_factory=lambda: {k: SecretStr(v) for k, v in DEV_AGENCY_CLIENTS.items()})
+    consent_ttl_s: int = 7 * 86_400
 
     @model_validator(mode="after")
     def _check_wallet(self) -> Settings:
@@ -56,6 +63,10 @@ class Settings(BaseServiceSettings):
                 if secret.get_secret_value() == DEV_VERIFIER_CLIENTS.get(client):
                     raise ValueError("the dev verifier client secret is refused outside dev "
                                      "mode: set ELICENSE_VERIFIER_CLIENTS")
+            for client, secret in self.agency_clients.items():
+                if secret.get_secret_value() == DEV_AGENCY_CLIENTS.get(client):
+                    raise ValueError("the dev agency client secrets are refused outside dev "
+                                     "mode: set ELICENSE_AGENCY_CLIENTS")
         return self
 
     @property
