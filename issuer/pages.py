@@ -1,7 +1,9 @@
-"""Agency web page (``GET /issuer/``): an agency officer logs in with the agency's API
+"""Agency console (``GET /issuer/``): an agency officer logs in with the agency's API
 client id and secret, issues a credential from a form (to a holder key or as an OpenID4VCI
-offer with a PIN) and revokes one by hand. Chinese and English (``?lang=en|zh``,
-remembered in a cookie).
+offer with a PIN), searches the agency's credentials (id, bulk ref or document number; type;
+state), suspends, reinstates, revokes, amends (a reissue with changed claims, announced as a
+``changed`` license event) and manages the agency's event subscriptions (issue 8).
+Chinese and English (``?lang=en|zh``, remembered in a cookie).
 
 The session cookie holds a random token stored hashed (``issuer_token`` kind ``session``),
 HttpOnly, SameSite=Strict (Secure outside dev); every POST carries a CSRF token derived
@@ -22,11 +24,12 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from core.errors import ELicenseError, Forbidden
-from issuer import issuance, lifecycle, oauth
+from issuer import issuance, lifecycle, oauth, subscriptions
 from issuer.catalog import AGENCIES, license_types
 from issuer.deps import ContextDep, SessionDep, issuer_signer
 from issuer.errors import InvalidToken
-from issuer.schemas import IssueRequest
+from issuer.events import KINDS
+from issuer.schemas import Holder, IssueRequest, ReissueRequest
 
 __all__ = ["router"]
 
@@ -42,7 +45,15 @@ TEXT: dict[str, dict[str, str]] = {
            "offer": "生成领取码（OpenID4VCI，含PIN）", "submit": "签发", "recent": "最近签发",
            "revoke": "吊销", "state": "状态", "issued": "签发成功", "pin": "PIN码",
            "offer_link": "领取链接", "credential": "凭证", "back": "返回", "error": "错误",
-           "agency": "机构", "lang": "English", "none": "暂无"},
+           "agency": "机构", "lang": "English", "none": "暂无", "search": "查询",
+           "query": "证照ID / 批次号 / 证件号码", "all": "全部", "suspend": "暂停",
+           "reinstate": "恢复", "amend": "变更（重新签发）", "amend_claims": "变更内容（JSON）",
+           "subscriptions": "事件订阅", "events": "事件", "field": "筛选字段",
+           "contains": "包含", "fields": "可见字段（逗号分隔）", "url": "回调地址",
+           "subscribe": "订阅", "delete": "删除", "valid": "有效", "suspended": "已暂停",
+           "revoked": "已吊销", "ev_issued": "签发", "ev_changed": "变更",
+           "ev_suspended": "暂停", "ev_revoked": "吊销", "ev_reinstated": "恢复",
+           "ev_expiring": "即将到期"},
     "en": {"title": "e-License issuing", "login": "Log in", "client_id": "Client ID",
            "client_secret": "Client secret", "logout": "Log out", "issue": "Issue a license",
            "type": "License type", "claims": "Claims (JSON)",
@@ -51,7 +62,16 @@ TEXT: dict[str, dict[str, str]] = {
            "recent": "Recently issued", "revoke": "Revoke", "state": "State",
            "issued": "Issued", "pin": "PIN", "offer_link": "Offer link",
            "credential": "Credential", "back": "Back", "error": "Error", "agency": "Agency",
-           "lang": "中文", "none": "None yet"},
+           "lang": "中文", "none": "None yet", "search": "Search",
+           "query": "Credential id / batch ref / document number", "all": "All",
+           "suspend": "Suspend", "reinstate": "Reinstate", "amend": "Amend (reissue)",
+           "amend_claims": "Changed claims (JSON)", "subscriptions": "Event subscriptions",
+           "events": "Events", "field": "Filter field", "contains": "Contains",
+           "fields": "Visible fields (comma separated)", "url": "Webhook URL",
+           "subscribe": "Subscribe", "delete": "Delete", "valid": "Valid",
+           "suspended": "Suspended", "revoked": "Revoked", "ev_issued": "issued",
+           "ev_changed": "changed", "ev_suspended": "suspended", "ev_revoked": "revoked",
+           "ev_reinstated": "reinstated", "ev_expiring": "expiring"},
 }
 
 
@@ -92,11 +112,20 @@ def _home(request: Request, ctx: Any, session: Any, p: oauth.Principal, token: s
           **extra: Any) -> HTMLResponse:
     lang = _lang(request)
     types = [(t, lt.name[lang]) for t, lt in license_types().items() if lt.agency == p.agency]
+    all_types = [(t, lt.name[lang]) for t, lt in license_types().items()]
+    qp = request.query_params
+    search = {"q": qp.get("q", "")[:200], "type": qp.get("type", ""),
+              "state": qp.get("state", "")}
+    type_ = search["type"] if search["type"] in dict(types) else None
+    state = search["state"] if search["state"] in ("valid", "suspended", "revoked") else None
     recent = lifecycle.list_credentials(session=session, settings=ctx.settings, principal=p,
-                                        limit=20)["items"]
+                                        type_=type_, q=search["q"] or None, state=state,
+                                        limit=50)["items"]
+    subs = subscriptions.list_for(session=session, agency=p.agency)
     return _render(request, "home.html", agency=p.agency,
                    agency_name=AGENCIES[p.agency][0 if lang == "zh" else 1], types=types,
-                   recent=recent, csrf=_csrf(token), **extra)
+                   all_types=all_types, recent=recent, search=search, subs=subs,
+                   kinds=KINDS, csrf=_csrf(token), **extra)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -172,15 +201,76 @@ def issue(request: Request, ctx: ContextDep, session: SessionDep,
     return _render(request, "result.html", result=body)
 
 
-@router.post("/credentials/{cred_id}/revoke")
-def revoke(cred_id: str, request: Request, ctx: ContextDep, session: SessionDep,
-           csrf: Annotated[str, Form()]) -> Response:
+@router.post("/credentials/{cred_id}/amend", response_class=HTMLResponse)
+def amend(cred_id: str, request: Request, ctx: ContextDep, session: SessionDep,
+          csrf: Annotated[str, Form()], claims: Annotated[str, Form()]) -> HTMLResponse:
+    """Changed claims → a new credential offered to the holder; the old one is revoked."""
     p, token = _require(request, ctx, session, csrf)
     try:
+        changes = orjson.loads(claims)
+        if not isinstance(changes, dict) or not changes:
+            raise orjson.JSONDecodeError("a non-empty JSON object", claims, 0)
+        body = lifecycle.reissue(session=session, settings=ctx.settings,
+                                 signer=issuer_signer(session, ctx.settings), principal=p,
+                                 cred_id=cred_id, now=ctx.clock.now(),
+                                 req=ReissueRequest(holder=Holder(offer=True), claims=changes))
+    except orjson.JSONDecodeError:
+        return _home(request, ctx, session, p, token, error="invalid_json", errors=[])
+    except ELicenseError as exc:
+        session.rollback()
+        return _home(request, ctx, session, p, token, error=exc.code,
+                     errors=exc.extra.get("errors", []))
+    return _render(request, "result.html", result=body)
+
+
+@router.post("/credentials/{cred_id}/{action}")
+def change_state(cred_id: str, action: str, request: Request, ctx: ContextDep,
+                 session: SessionDep, csrf: Annotated[str, Form()]) -> Response:
+    """revoke / suspend / reinstate by hand."""
+    p, token = _require(request, ctx, session, csrf)
+    if action not in lifecycle.TRANSITIONS:
+        return _home(request, ctx, session, p, token, error="invalid_request", errors=[])
+    try:
         lifecycle.change_state(session=session, settings=ctx.settings, principal=p,
-                               cred_id=cred_id, action="revoke", now=ctx.clock.now(),
-                               reason="revoked on the agency page")
+                               cred_id=cred_id, action=action, now=ctx.clock.now(),
+                               reason=f"{action} on the agency page")
     except ELicenseError as exc:
         session.rollback()
         return _home(request, ctx, session, p, token, error=exc.code, errors=[])
     return RedirectResponse(f"{_base(request)}/", status_code=303)
+
+
+@router.post("/subscriptions")
+def subscribe(request: Request, ctx: ContextDep, session: SessionDep,
+              csrf: Annotated[str, Form()], type: Annotated[str, Form()],
+              url: Annotated[str, Form()], events: Annotated[list[str] | None, Form()] = None,
+              field: Annotated[str, Form()] = "", contains: Annotated[str, Form()] = "",
+              fields: Annotated[str, Form()] = "") -> Response:
+    p, token = _require(request, ctx, session, csrf)
+    try:
+        req = subscriptions.SubscriptionIn(
+            type=type, url=url, events=events or [], field=field.strip() or None,
+            contains=contains.strip() or None,
+            fields=[f.strip() for f in fields.replace("，", ",").split(",") if f.strip()])
+        subscriptions.create(session=session, agency=p.agency, req=req, now=ctx.clock.now())
+    except ValidationError as exc:
+        errs = [{"field": ".".join(str(x) for x in e["loc"]), "code": e["type"],
+                 "message": e["msg"]} for e in exc.errors()]
+        return _home(request, ctx, session, p, token, error="validation_failed", errors=errs)
+    except ELicenseError as exc:
+        session.rollback()
+        errs = [{"field": f, "code": exc.code} for f in exc.extra.get("fields", [])]
+        return _home(request, ctx, session, p, token, error=exc.code,
+                     errors=errs or exc.extra.get("errors", []))
+    return RedirectResponse(f"{_base(request)}/#subscriptions", status_code=303)
+
+
+@router.post("/subscriptions/{sub_id}/delete")
+def unsubscribe(sub_id: str, request: Request, ctx: ContextDep, session: SessionDep,
+                csrf: Annotated[str, Form()]) -> Response:
+    p, token = _require(request, ctx, session, csrf)
+    try:
+        subscriptions.delete(session=session, agency=p.agency, sub_id=sub_id)
+    except ELicenseError as exc:
+        return _home(request, ctx, session, p, token, error=exc.code, errors=[])
+    return RedirectResponse(f"{_base(request)}/#subscriptions", status_code=303)
