@@ -6,6 +6,7 @@ reports (``elicense wallet access-reports``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -33,6 +34,7 @@ def entries(*, db: Session, user: User, limit: int = 200) -> list[dict[str, Any]
         consent = purposes.get(r.id)
         out.append({
             "id": r.id, "at": r.at, "credential_id": r.credential_id,
+            "at_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(r.at)),
             "credential_type": cred.type if cred else None,
             "names": type_names(cred.type) if cred else {},
             "mode": r.mode, "scenario": r.scenario,

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
-from wallet import api, consent_api, pages
+from wallet import api, consent_api, consent_pages, pages
 from wallet.demo import bootstrap
 from wallet.deps import State, hash_client_secrets
 from wallet.settings import Settings
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     app.include_router(api.router)
     app.include_router(consent_api.router)
     app.include_router(pages.router)
+    app.include_router(consent_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"),
               name="static")
     return app
