@@ -17,12 +17,16 @@ from core.clock import SystemClock
 from core.db import make_engine
 from core.errors import ELicenseError
 from wallet import accounts
+from wallet.access_log_cli import access_reports
 from wallet.settings import Settings
 
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Wallet service: citizens and verifier clients.")
+
+
+app.command("access-reports")(access_reports)  # issue 8: reported access-log entries
 
 
 @app.command("add-citizen")

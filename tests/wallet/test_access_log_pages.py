@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from typer.testing import CliRunner
+
 from tests.wallet.conftest import ID_CLAIMS, Env, store_credential
+from wallet.cli import app as wallet_cli
 
 HC = {"Authorization": "Bearer demo-hc-wallet-secret"}
 
@@ -61,3 +65,19 @@ def test_pages_need_a_login(env: Env) -> None:
     for path in ("/wallet/requests", "/wallet/access"):
         r = env.http.get(path, follow_redirects=False)
         assert r.status_code == 303
+
+
+def test_operator_cli_lists_reports(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    csrf = _page_login(env)
+    store_credential(env, "alice", "id_card", ID_CLAIMS)
+    env.http.post(f"/wallet/requests/{_ask(env, 'odd')}/approve", data={"csrf": csrf})
+    [entry] = env.http.get("/wallet/v1/access-log",
+                           headers=env.citizen("alice")).json()["entries"]
+    env.http.post(f"/wallet/v1/access-log/{entry['id']}/report",
+                  headers=env.citizen("alice"), json={"note": "not me"})
+    monkeypatch.setenv("ELICENSE_DATABASE_URL", env.settings.database_url)
+    res = CliRunner().invoke(wallet_cli, ["access-reports"])
+    assert res.exit_code == 0, res.output
+    [line] = res.output.strip().splitlines()
+    assert line.split("\t")[2:] == ["alice", str(entry["at"]), "consent", "consent", "hc",
+                                    "not me"]
