@@ -34,7 +34,7 @@ from core.jose import (
     verify_signature,
 )
 from core.signing import Signer
-from issuer.events_errors import WebhookMalformed, WebhookSignatureInvalid
+from issuer.events_errors import WebhookMalformed, WebhookSignatureInvalid, WebhookStale
 from issuer.events_models import Delivery, Event, Subscription
 from issuer.sealing import sealer_for
 from issuer.settings import IssuerSettings
@@ -59,14 +59,17 @@ def sign_webhook(body: bytes, *, signer: Signer, iss: str, event_id: str, iat: i
 
 
 def verify_webhook(body: bytes, signature_header: str, jwks: Mapping[str, Any], *,
-                   iss: str | None = None, algorithms: Collection[str] = ("ES256", "EdDSA")
-                   ) -> dict[str, Any]:
+                   iss: str | None = None, algorithms: Collection[str] = ("ES256", "EdDSA"),
+                   now: int | None = None, max_age_s: int = 3600) -> dict[str, Any]:
     """Check a webhook as a receiving agency; return the event (the parsed body).
 
     ``jwks`` is the issuer's JWKS, fetched by the receiver from a URL it trusts; the key is
     chosen by ``kid`` among those keys only and its algorithm must be allowed. Raises
     ``WebhookSignatureInvalid`` (``webhook_signature_invalid``) for a body or header that
-    was changed, ``WebhookMalformed`` (``webhook_malformed``) for one that cannot be read."""
+    was changed, ``WebhookMalformed`` (``webhook_malformed``) for one that cannot be read.
+    With ``now``, a signature whose ``iat`` is more than ``max_age_s`` away is refused
+    (``webhook_stale``): a captured webhook cannot be replayed later (every delivery
+    attempt is signed afresh)."""
     try:
         h, empty, s = signature_header.strip().split(".")
         header = json_loads_object(b64u_decode(h))
@@ -93,6 +96,9 @@ def verify_webhook(body: bytes, signature_header: str, jwks: Mapping[str, Any], 
         raise WebhookMalformed("body is not a JSON object") from exc
     if event.get("id") != header.get("jti"):
         raise WebhookSignatureInvalid("body id differs from the signed jti")
+    iat = header.get("iat")
+    if now is not None and (type(iat) is not int or abs(now - iat) > max_age_s):
+        raise WebhookStale(f"signed at {iat!r}, now {now}")
     return event
 
 

@@ -7,7 +7,9 @@ id). It is called by the app's background loop (``run_worker``) and by tests dir
 a fixed clock. A 2xx answer is success; anything else (status, timeout, refused
 connection) schedules attempt n+1 after ``base * 2^(n-1)`` seconds (capped); after
 ``events_max_attempts`` the delivery is ``dead`` until ``redeliver``.
-Several worker processes may send one delivery twice; that is within at-least-once.
+Several workers (processes, machines) share the table: each delivery is claimed by one
+conditional UPDATE (a lease, ``claim``) before it is sent, so only a worker that dies
+mid-send causes a second delivery — within at-least-once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 import orjson
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,11 +43,34 @@ class DeliveryRun:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    skipped: int = 0
 
 
 def backoff_s(settings: IssuerSettings, attempts: int) -> int:
     return int(min(settings.events_backoff_base_s * 2 ** (attempts - 1),
                    settings.events_backoff_max_s))
+
+
+def lease_s(settings: IssuerSettings) -> int:
+    """How long a claimed delivery is left to its worker before another may take it."""
+    return int(settings.events_timeout_s) * 3 + 30
+
+
+def claim(session: Session, delivery_id: int, seen_at: int, *, now: int, lease_s: int
+          ) -> Delivery | None:
+    """Take a delivery read as due at ``seen_at``: one conditional UPDATE moves
+    ``next_attempt_at`` past the lease, so of several workers that read the same due row
+    exactly one gets it (None for the others). A worker that dies mid-send leaves the row
+    to be retried when the lease ends."""
+    result = session.execute(
+        update(Delivery).where(col(Delivery.id) == delivery_id,
+                               col(Delivery.state) == "pending",
+                               col(Delivery.next_attempt_at) == seen_at)
+        .values(next_attempt_at=now + lease_s))
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Delivery, delivery_id, populate_existing=True)
 
 
 def _send(http: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> str | None:
@@ -66,10 +92,17 @@ def deliver_due(*, session: Session, http: httpx.Client, clock: Clock,
                        .limit(limit)).all()
     if not due:
         return DeliveryRun()
+    # (id, next_attempt_at) as read: the claim compares with these, not with reloaded rows
+    seen = [(int(d.id or 0), d.next_attempt_at) for d in due]
     signer = issuer_signer(session, settings)
     sealer = sealer_for(settings.key_encryption_secret.get_secret_value())
-    delivered = failed = dead = 0
-    for d in due:
+    delivered = failed = dead = skipped = 0
+    for delivery_id, seen_at in seen:
+        taken = claim(session, delivery_id, seen_at, now=now, lease_s=lease_s(settings))
+        if taken is None:
+            skipped += 1  # another worker took it
+            continue
+        d = taken
         sub = session.get(Subscription, d.subscription_id)
         event = session.get(Event, d.event_id)
         assert sub is not None and event is not None  # foreign keys
@@ -99,7 +132,7 @@ def deliver_due(*, session: Session, http: httpx.Client, clock: Clock,
             failed += 1
         session.add(d)
         session.commit()
-    return DeliveryRun(delivered, failed, dead)
+    return DeliveryRun(delivered, failed, dead, skipped)
 
 
 def _owner(session: Session, d: Delivery) -> str | None:

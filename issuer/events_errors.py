@@ -7,7 +7,8 @@
     ├── SubscriptionNotFound       404 subscription_not_found
     └── DeliveryNotFound           404 delivery_not_found
     SignatureError
-    └── WebhookSignatureInvalid    422 webhook_signature_invalid (receivers: reject the call)
+    ├── WebhookSignatureInvalid    422 webhook_signature_invalid (receivers: reject the call)
+    └── WebhookStale               422 webhook_stale         (iat outside the window)
     MalformedError
     └── WebhookMalformed           422 webhook_malformed
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from core.errors import Forbidden, MalformedError, NotFound, SignatureError
 
 __all__ = ["DeliveryNotFound", "FieldsNotShared", "SharingNotAllowed", "SubscriptionNotFound",
-           "WebhookMalformed", "WebhookSignatureInvalid"]
+           "WebhookMalformed", "WebhookSignatureInvalid", "WebhookStale"]
 
 
 class SharingNotAllowed(Forbidden):
@@ -48,3 +49,8 @@ class WebhookSignatureInvalid(SignatureError):
 class WebhookMalformed(MalformedError):
     code = "webhook_malformed"
     title = "Webhook signature header or body is malformed"
+
+
+class WebhookStale(SignatureError):
+    code = "webhook_stale"
+    title = "Webhook signature is too old or from the future"

@@ -349,3 +349,28 @@ def test_cli_redeliver_dead(world: World, monkeypatch: pytest.MonkeyPatch) -> No
     world.receiver.down = False
     world.clock.advance(10**9)  # the CLI queued at the wall clock's now
     assert world.deliver().delivered == 1
+
+
+def test_verify_webhook_freshness(signed: tuple[bytes, str, dict[str, Any]]) -> None:
+    body, sig, jwks = signed  # signed at iat=1
+    assert verify_webhook(body, sig, jwks, now=3601)["id"] == "e1"
+    for now in (3602, -3600):
+        with pytest.raises(ELicenseError) as exc:
+            verify_webhook(body, sig, jwks, now=now)
+        assert exc.value.code == "webhook_stale"
+
+
+def test_a_claimed_delivery_is_sent_by_one_worker_only(world: World) -> None:
+    """Two workers read the same due row; the second one's claim fails (lease)."""
+    world.subscribe(events=["issued"], field=None, contains=None)
+    world.issue(generate_signer("ES256"))
+    now = world.clock.now()
+    with Session(world.engine) as a, Session(world.engine) as b:
+        [row] = a.exec(select(Delivery)).all()
+        seen = (int(row.id or 0), row.next_attempt_at)
+        assert events_delivery.claim(a, *seen, now=now, lease_s=60) is not None
+        assert events_delivery.claim(b, *seen, now=now, lease_s=60) is None
+    assert world.deliver().delivered == 0  # leased: not due for anyone
+    world.clock.advance(60)
+    assert world.deliver().delivered == 1  # the lease ended (the worker died): retried
+    assert len(world.receiver.tasks) == 1
