@@ -25,7 +25,7 @@ from core.clock import Clock
 from core.errors import ELicenseError
 from core.jose import thumbprint
 from core.signing import Signer
-from issuer import audit, issuance, statuslists
+from issuer import audit, events, issuance, statuslists
 from issuer.bulkdb import insert_tuples
 from issuer.fastissue import FlatEncoder
 from issuer.keyring import issuer_signer
@@ -120,6 +120,12 @@ def issue_many(*, session: Session, settings: IssuerSettings, sign_batch: SignBa
         insert_tuples(session, Credential.__table__, CRED_COLUMNS,  # type: ignore[attr-defined]
                       [row for _sd, row in part])
         signed.extend(part)
+    wanted = events.subscribed_types(session, "issued")  # license events (issue 8)
+    for t in tasks:
+        if t.type in wanted:
+            events.emit(session, settings, kind="issued", credential_id=t.cred_id,
+                        type_=t.type, agency=t.agency, state="valid", claims=t.plain_claims,
+                        now=now)
     session.commit()
     uris = {list_id: settings.status_list_uri(list_id) for list_id in {s for s, _ in slots}}
     return [{"ref": t.ref, "id": t.cred_id, "status": {"idx": t.idx, "uri": uris[t.list_id]},

@@ -40,7 +40,7 @@ from issuer.sealing import sealer_for
 from issuer.settings import IssuerSettings
 
 __all__ = ["KINDS", "SIGNATURE_HEADER", "TYP", "emit", "matches", "sign_webhook",
-           "verify_webhook"]
+           "subscribed_types", "verify_webhook"]
 
 KINDS = ("issued", "changed", "suspended", "revoked", "reinstated", "expiring")
 TYP = "elicense-event+jws"
@@ -128,6 +128,14 @@ def matches(sub: Subscription, *, kind: str, changed: Collection[str],
                 old, sub.contains)
         return True
     return not sub.contains or _contains(claims.get(sub.field), sub.contains)
+
+
+def subscribed_types(session: Session, kind: str) -> frozenset[str]:
+    """The license types with an active subscription to ``kind`` (one query; lets the
+    bulk path skip event rows nobody asked for)."""
+    subs = session.exec(select(Subscription).where(Subscription.active == True)  # noqa: E712
+                        ).all()
+    return frozenset(s.type for s in subs if kind in s.kind_list())
 
 
 def emit(session: Session, settings: IssuerSettings, *, kind: str, credential_id: str,

@@ -374,3 +374,16 @@ def test_a_claimed_delivery_is_sent_by_one_worker_only(world: World) -> None:
     world.clock.advance(60)
     assert world.deliver().delivered == 1  # the lease ended (the worker died): retried
     assert len(world.receiver.tasks) == 1
+
+
+def test_bulk_issuance_emits_issued_events(world: World) -> None:
+    world.subscribe(events=["issued"], field=None, contains=None)
+    holder = generate_signer("ES256").public_jwk()
+    lines = "\n".join(orjson.dumps({"ref": f"r{i}", "type": "business_license",
+                                    "claims": company(company_name=f"公司{i}"),
+                                    "holder": {"jwk": holder}}).decode() for i in range(3))
+    r = world.client.post("/issuer/v1/credentials:batch", headers=world.amr, content=lines)
+    assert r.status_code == 200 and r.text.count('"credential"') == 3, r.text
+    assert world.deliver().delivered == 3
+    assert sorted(t["company"] for t in world.receiver.tasks.values()) == [
+        "公司0", "公司1", "公司2"]
