@@ -37,8 +37,8 @@ from wallet.presenting import _present
 from wallet.settings import Settings
 from wallet.upstream import Upstream
 
-__all__ = ["agency_aud", "approve", "authenticate_agency", "create", "for_agency",
-           "for_citizen", "refuse"]
+__all__ = ["agency_aud", "agency_records", "approve", "authenticate_agency", "create",
+           "for_agency", "for_citizen", "refuse"]
 
 IDENTITY_TYPES = ("id_card", "passport", "hk_macau_permit")
 
@@ -123,6 +123,18 @@ def for_agency(*, db: Session, agency: str, request_id: str, now: int) -> dict[s
         raise ConsentNotFound()
     _expire(db, row, now)
     return _view(row, with_presentation=True)
+
+
+def agency_records(*, db: Session, agency: str, now: int, limit: int = 200
+                   ) -> list[dict[str, Any]]:
+    """The agency-side record of its requests, newest first (no presentations: fetch one
+    by id)."""
+    rows = db.exec(select(ConsentRequest).where(ConsentRequest.agency == agency)
+                   .order_by(col(ConsentRequest.created_at).desc(), col(ConsentRequest.id))
+                   .limit(limit)).all()
+    for row in rows:
+        _expire(db, row, now)
+    return [_view(r, with_presentation=False) for r in rows]
 
 
 def for_citizen(*, db: Session, user: User, now: int) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 ``wallet.consent`` / ``wallet.access_log``.
 
 Agencies (``Authorization: Bearer <agency wallet secret>``):
-  ``POST /v1/consent-requests`` · ``GET /v1/consent-requests/{id}``
+  ``POST /v1/consent-requests`` · ``GET /v1/consent-requests/{id}`` ·
+  ``GET /v1/agency/consent-requests`` (its record of every request and answer)
 Citizens (bearer token, or the page cookie + ``X-CSRF-Token``):
   ``GET /v1/consent-requests`` · ``POST /v1/consent-requests/{id}/approve|refuse`` ·
   ``GET /v1/access-log`` · ``POST /v1/access-log/{id}/report``
@@ -68,6 +69,12 @@ def create_request(body: ConsentRequestIn, agency: AgencyDep, db: DbDep,
                           purpose=body.purpose, credential_type=body.credential_type,
                           claims=body.claims, username=body.username,
                           document_number=body.document_number, nonce=body.nonce)
+
+
+@router.get("/agency/consent-requests")
+def agency_records(agency: AgencyDep, db: DbDep, clock: ClockDep) -> dict[str, Any]:
+    """The calling agency's requests and their answers (its record of every share)."""
+    return {"requests": consent.agency_records(db=db, agency=agency, now=clock.now())}
 
 
 @router.get("/consent-requests")

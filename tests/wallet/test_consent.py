@@ -54,6 +54,11 @@ def test_approve_gives_the_agency_a_verifiable_presentation(env: Env,
     [entry] = env.http.get("/wallet/v1/access-log", headers=alice).json()["entries"]
     assert entry["mode"] == "consent" and entry["who"] == "hc"
     assert entry["purpose"] == ASK["purpose"] and entry["claims"] == ["document_number", "name"]
+    # the agency's own record of its requests (another agency sees none of them)
+    [rec] = env.http.get("/wallet/v1/agency/consent-requests", headers=HC).json()["requests"]
+    assert rec["id"] == req["id"] and rec["state"] == "approved" and "presentation" not in rec
+    assert env.http.get("/wallet/v1/agency/consent-requests",
+                        headers=AMR).json()["requests"] == []
     # decided once
     r = env.http.post(f"/wallet/v1/consent-requests/{req['id']}/refuse", headers=alice)
     assert r.json()["code"] == "consent_already_decided"
