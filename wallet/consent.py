@@ -21,6 +21,7 @@ import orjson
 from sqlmodel import Session, col, select
 
 from core.jose import b64u_encode
+from core.oid4vp import build_vp_token
 from wallet.consent_errors import (
     AgencyUnauthenticated,
     CitizenNotFound,
@@ -37,10 +38,11 @@ from wallet.presenting import _present
 from wallet.settings import Settings
 from wallet.upstream import Upstream
 
-__all__ = ["agency_aud", "agency_records", "approve", "authenticate_agency", "create",
-           "for_agency", "for_citizen", "refuse"]
+__all__ = ["VP_CREDENTIAL_ID", "agency_aud", "agency_records", "approve",
+           "authenticate_agency", "create", "for_agency", "for_citizen", "refuse"]
 
 IDENTITY_TYPES = ("id_card", "passport", "hk_macau_permit")
+VP_CREDENTIAL_ID = "license"
 
 
 def agency_aud(code: str) -> str:
@@ -90,6 +92,11 @@ def _view(row: ConsentRequest, *, with_presentation: bool) -> dict[str, Any]:
         "decided_at": row.decided_at}
     if with_presentation:
         out["presentation"] = row.presentation
+        # The same presentation as an OpenID4VP 1.0 VP Token (§8.1) for the Credential
+        # Query id ``license``: agencies verify it with core.oid4vp.verify_vp_token against
+        # their own DCQL query (client_id = ``aud``).
+        out["vp_token"] = (build_vp_token(VP_CREDENTIAL_ID, row.presentation)
+                           if row.presentation else None)
     return out
 
 

@@ -20,11 +20,12 @@ from sqlmodel import Session
 from core.clock import FixedClock
 from core.credential import StaticKeys, verify
 from core.db import make_engine
+from core.oid4vp import build_dcql_query, verify_vp_token
 from issuer import events_delivery
 from issuer.settings import IssuerSettings
 from tests.issuer.events_receiver import Receiver
 from tests.wallet.conftest import PUBLIC_URL, Env, build_env
-from wallet.consent import agency_aud
+from wallet.consent import VP_CREDENTIAL_ID, agency_aud
 from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
 
 ISS = f"{PUBLIC_URL}/issuer"
@@ -142,6 +143,12 @@ def test_consent_with_the_real_issuer_approve_and_refuse(world: Env) -> None:
     v = verify(got["presentation"], keys=_issuer_keys(env), key_binding=True,
                now=env.clock.now(), nonce=ok["nonce"], aud=agency_aud("hc"))
     assert v.issuer == ISS and v.disclosed == frozenset({"name", "document_number"})
+    # the same answer as an OpenID4VP VP Token, checked against the agency's own DCQL query
+    query = build_dcql_query(credential_id=VP_CREDENTIAL_ID, vcts=[f"{ISS}/vct/id_card"],
+                             claims=["name", "document_number"])
+    by_id = verify_vp_token(got["vp_token"], dcql_query=query, keys=_issuer_keys(env),
+                            nonce=ok["nonce"], client_id=agency_aud("hc"), now=env.clock.now())
+    assert by_id[VP_CREDENTIAL_ID].claims["name"] == v.claims["name"]
     refused = env.http.get(f"/wallet/v1/consent-requests/{no['id']}",
                            headers=HC_WALLET).json()
     assert refused["state"] == "refused" and refused["presentation"] is None

@@ -70,6 +70,7 @@ def test_refuse_shares_nothing(env: Env, alice: dict[str, str]) -> None:
     assert r.json()["state"] == "refused"
     got = env.http.get(f"/wallet/v1/consent-requests/{req['id']}", headers=HC).json()
     assert got["state"] == "refused" and got["presentation"] is None
+    assert got["vp_token"] is None
     assert env.http.get("/wallet/v1/access-log", headers=alice).json()["entries"] == []
     r = env.http.post(f"/wallet/v1/consent-requests/{req['id']}/approve", headers=alice)
     assert r.json()["code"] == "consent_already_decided"
