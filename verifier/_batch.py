@@ -13,13 +13,14 @@ turns on a lock file (``verifier._writelock``).
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from verifier._writelock import write_lock
 from verifier.models import VerifierRecord
@@ -27,11 +28,14 @@ from verifier.replay import insert_many
 
 __all__ = ["WriteBatcher"]
 
+log = logging.getLogger("elicense.verifier")
+
 # finish(first) runs in the writer thread once the replay outcome is known (None: no replay
 # row) and returns the record row to insert, or None.
 Finish = Callable[[bool | None], dict[str, Any] | None]
 _RECORDS = VerifierRecord.__table__.insert()  # type: ignore[attr-defined]
 _STOP: Any = object()
+IDLE_RELEASE_S = 0.5
 
 
 class WriteBatcher:
@@ -42,6 +46,7 @@ class WriteBatcher:
                                              Future[bool | None]]] = queue.SimpleQueue()
         self._lock = write_lock(engine)
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
         self._start = threading.Lock()
 
     def write(self, replay: dict[str, Any] | None, finish: Finish) -> bool | None:
@@ -68,8 +73,13 @@ class WriteBatcher:
 
     def _loop(self) -> None:
         while True:
-            head = self._queue.get()
+            try:  # hold the connection while busy, give it back after a quiet moment
+                head = self._queue.get(timeout=IDLE_RELEASE_S if self._conn else None)
+            except queue.Empty:
+                self._release()
+                continue
             if head is _STOP:
+                self._release()
                 return
             items = [head]
             while len(items) < self._max_batch:
@@ -90,19 +100,40 @@ class WriteBatcher:
             for (_replay, _finish, fut), outcome in zip(items, results, strict=True):
                 fut.set_result(outcome)
 
+    def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # already broken (server gone): nothing left to release
+                log.warning("verifier writer: closing a broken connection failed",
+                            exc_info=True)
+
     def _commit(self, items: list[tuple[dict[str, Any] | None, Finish, Any]]
                 ) -> list[bool | None]:
-        with self._lock, self._engine.begin() as conn:
-            rows = [r for r, _f, _fut in items if r is not None]
-            firsts = iter(insert_many(conn, rows) if rows else [])
-            results: list[bool | None] = []
-            records = []
-            for replay, finish, _fut in items:
-                first = next(firsts) if replay is not None else None
-                results.append(first)
-                record = finish(first)
-                if record is not None:
-                    records.append(record)
-            if records:
-                conn.execute(_RECORDS, records)
+        if self._conn is None or self._conn.closed:
+            # The writer keeps one connection: no pool checkout / reset per batch.
+            self._conn = self._engine.connect()
+        conn = self._conn
+        try:
+            with self._lock, conn.begin():
+                return self._write(conn, items)
+        except BaseException:
+            self._release()  # a broken connection is replaced on the next batch
+            raise
+
+    def _write(self, conn: Connection, items: list[tuple[dict[str, Any] | None, Finish, Any]]
+               ) -> list[bool | None]:
+        rows = [r for r, _f, _fut in items if r is not None]
+        firsts = iter(insert_many(conn, rows) if rows else [])
+        results: list[bool | None] = []
+        records = []
+        for replay, finish, _fut in items:
+            first = next(firsts) if replay is not None else None
+            results.append(first)
+            record = finish(first)
+            if record is not None:
+                records.append(record)
+        if records:
+            conn.execute(_RECORDS, records)
         return results

@@ -15,7 +15,11 @@ ALNUM45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
 def _assert_invalid_with_code(world: World, qr: str) -> None:
-    v = world.verifier().verify_qr(principal=principal(), scenario_id="internet_cafe", qr=qr)
+    # One verifier per test function (hypothesis runs many examples on one fixture).
+    if "fuzz_verifier" not in world.__dict__:
+        world.__dict__["fuzz_verifier"] = world.verifier()
+    verifier = world.__dict__["fuzz_verifier"]
+    v = verifier.verify_qr(principal=principal(), scenario_id="internet_cafe", qr=qr)
     if not v.valid:
         assert any(not c.ok and c.code and c.code != NOT_CHECKED for c in v.checks)
 

@@ -72,6 +72,8 @@ def test_two_verifiers_and_many_threads_accept_a_qr_once(any_db_url: str) -> Non
                 range(24)))
         assert sum(v.valid for v in verdicts) == 1
         assert sum(codes(v)["replay"] == (False, "replayed") for v in verdicts) == 23
+        for verifier in verifiers:
+            verifier.close()
     finally:
         engine.dispose()
 
