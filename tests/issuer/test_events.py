@@ -387,3 +387,36 @@ def test_bulk_issuance_emits_issued_events(world: World) -> None:
     assert world.deliver().delivered == 3
     assert sorted(t["company"] for t in world.receiver.tasks.values()) == [
         "公司0", "公司1", "公司2"]
+
+
+def test_the_app_lifespan_loop_delivers(db_url: str, clock: FixedClock) -> None:
+    """The background loop of ``create_app`` (``events_poll_s``) sends what is due."""
+    import time
+
+    settings = make_settings(db_url, events_poll_s=0.05)
+    bootstrap(settings, clock=clock)
+    receiver = Receiver(jwks={}, iss=ISS)
+    subapps: list[FastAPI] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with subapps[0].router.lifespan_context(subapps[0]):
+            yield
+
+    parent = FastAPI(lifespan=lifespan)
+    client = TestClient(parent, base_url=BASE)
+    subapps.append(create_app(settings, clock=clock, http=client))
+    parent.mount("/issuer", subapps[0])
+    parent.mount("/hc-hooks", receiver.app())
+    with client:
+        receiver.jwks = client.get("/issuer/jwks.json").json()
+        w = World(client, settings, clock, receiver)
+        try:
+            w.subscribe(events=["issued"], field=None, contains=None)
+            w.issue(generate_signer("ES256"))
+            deadline = time.monotonic() + 10
+            while not receiver.tasks and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            w.engine.dispose()
+    assert len(receiver.tasks) == 1 and receiver.rejected == []
