@@ -8,7 +8,9 @@ routes (the CLI, the benchmark, other tools). Each function lives in a small mod
 - ``statuslists`` — status index allocation and status list tokens;
 - ``audit`` — the hash-chained audit log;
 - ``oauth`` — agency API clients and bearer tokens;
-- ``catalog`` — the license types.
+- ``catalog`` — the license types;
+- ``events`` / ``events_delivery`` / ``subscriptions`` — license events to subscribing
+  agencies as signed webhooks (issue 8, docs/workflows.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from issuer.audit import verify as verify_audit_chain
 from issuer.bulk import issue_many, issue_ndjson
 from issuer.catalog import check_claims, get_type, license_types, type_metadata
+from issuer.events import verify_webhook
+from issuer.events_delivery import deliver_due, redeliver, scan_expiring
 from issuer.issuance import issue
 from issuer.lifecycle import change_state, list_credentials, reissue
 from issuer.oauth import authenticate, check_client, issue_client_token
@@ -30,6 +34,7 @@ __all__ = [
     "check_client",
     "create_offer",
     "credential",
+    "deliver_due",
     "get_type",
     "issue",
     "issue_client_token",
@@ -40,7 +45,10 @@ __all__ = [
     "new_nonce",
     "published",
     "redeem_code",
+    "redeliver",
     "reissue",
+    "scan_expiring",
     "type_metadata",
     "verify_audit_chain",
+    "verify_webhook",
 ]
