@@ -98,7 +98,7 @@ def main() -> None:
 
         with Session(engine, expire_on_commit=False) as s:
             plain = _suspend_rate(s, settings, p, _issue(s, settings, p, n, now), now)
-            subscriptions.create(session=s, agency="hc", now=now,
+            subscriptions.create(session=s, agency="hc", now=now, require_https=False,
                                  req=subscriptions.SubscriptionIn(
                                      type="business_license", events=["suspended"],
                                      fields=["company_name", "business_scope"],

@@ -46,7 +46,7 @@ def amend_credential(cred_id: str, req: AmendRequest, ctx: ContextDep, session: 
 def create_subscription(req: subscriptions.SubscriptionIn, ctx: ContextDep,
                         session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     return subscriptions.create(session=session, agency=principal.agency, req=req,
-                                now=ctx.clock.now())
+                                now=ctx.clock.now(), require_https=not ctx.settings.is_dev)
 
 
 @router.get("/subscriptions")

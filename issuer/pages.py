@@ -252,7 +252,8 @@ def subscribe(request: Request, ctx: ContextDep, session: SessionDep,
             type=type, url=url, events=events or [], field=field.strip() or None,
             contains=contains.strip() or None,
             fields=[f.strip() for f in fields.replace("，", ",").split(",") if f.strip()])
-        subscriptions.create(session=session, agency=p.agency, req=req, now=ctx.clock.now())
+        subscriptions.create(session=session, agency=p.agency, req=req, now=ctx.clock.now(),
+                             require_https=not ctx.settings.is_dev)
     except ValidationError as exc:
         errs = [{"field": ".".join(str(x) for x in e["loc"]), "code": e["type"],
                  "message": e["msg"]} for e in exc.errors()]

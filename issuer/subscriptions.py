@@ -90,7 +90,12 @@ def public_view(sub: Subscription) -> dict[str, Any]:
             "created_at": sub.created_at}
 
 
-def create(*, session: Session, agency: str, req: SubscriptionIn, now: int) -> dict[str, Any]:
+def create(*, session: Session, agency: str, req: SubscriptionIn, now: int,
+           require_https: bool = True) -> dict[str, Any]:
+    """``require_https``: outside dev mode webhooks carry claims, so TLS only."""
+    if require_https and not req.url.startswith("https://"):
+        raise ValidationFailed("the webhook url must be https", errors=[
+            {"field": "url", "code": "https_required", "message": "use an https:// URL"}])
     rule = sharing_rule(req.type, agency)
     fields = sorted(set(req.fields))
     refused = [f for f in fields if f in rule.never or f not in rule.allowed]

@@ -420,3 +420,14 @@ def test_the_app_lifespan_loop_delivers(db_url: str, clock: FixedClock) -> None:
         finally:
             w.engine.dispose()
     assert len(receiver.tasks) == 1 and receiver.rejected == []
+
+
+def test_https_is_required_outside_dev(world: World) -> None:
+    from issuer import subscriptions
+
+    req = subscriptions.SubscriptionIn(type="business_license", events=["issued"],
+                                       fields=["company_name"], url="http://hc.example/h")
+    with Session(world.engine) as s, pytest.raises(ELicenseError) as exc:
+        subscriptions.create(session=s, agency="hc", req=req, now=0)
+    assert exc.value.code == "validation_failed"
+    assert exc.value.extra["errors"][0]["code"] == "https_required"
