@@ -66,7 +66,7 @@ def _set_state(session: Session, row: Credential, action: str, now: int) -> None
     row.state = target
     row.updated_at = now
     session.add(row)
-    statuslists.mark_changed(session, row.status_list_id)
+    statuslists.mark_credential_changed(session, row)
 
 
 def change_state(*, session: Session, settings: IssuerSettings, principal: Principal,

@@ -111,6 +111,22 @@ class Credential(SQLModel, table=True):
     updated_at: int = Field(sa_type=BigInteger)
 
 
+class CredentialCopy(SQLModel, table=True):
+    """A further copy of a credential picked up in one OpenID4VCI batch (``proofs``), with a
+    status index of its own, so that two verifiers shown two copies cannot link them by
+    ``status.status_list.idx``. Its status value follows the credential's ``state``."""
+
+    __tablename__ = "issuer_credential_copy"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_idx", name="uq_issuer_copy_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    credential_id: str = Field(foreign_key="issuer_credential.id", index=True, max_length=32)
+    status_list_id: int = Field(foreign_key="issuer_status_list.id")
+    status_idx: int
+
+
 class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "issuer_idempotency"
 

@@ -25,10 +25,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from core.signing import Signer
-from issuer import audit, issuance
+from issuer import audit, issuance, statuslists
 from issuer.catalog import check_claims, get_type
 from issuer.errors import InvalidGrant, InvalidNonce, InvalidProof, InvalidToken
-from issuer.models import Credential, Nonce, Offer, Token
+from issuer.models import Credential, CredentialCopy, Nonce, Offer, Token
 from issuer.oauth import hash_token, new_token
 from issuer.proofs import check_proof
 from issuer.sealing import sealer_for
@@ -159,10 +159,17 @@ def credential(*, session: Session, settings: IssuerSettings, signer: Signer, to
                           utc_offset_s=settings.local_utc_offset_s,
                           portrait_max_bytes=settings.portrait_max_bytes,
                           portrait_max_side=settings.portrait_max_side)
+    # The first copy carries the credential's own status index; each further copy gets a
+    # fresh one (its value follows the credential's state), so copies are unlinkable by idx.
+    slots = [(cred.status_list_id, cred.status_idx)]
+    slots += statuslists.allocate(session, settings, len(checked) - 1, now)
+    for list_id, idx in slots[1:]:
+        session.add(CredentialCopy(credential_id=cred.id, status_list_id=list_id,
+                                   status_idx=idx))
     out = [{"credential": issuance.sign(
         signer=signer, settings=settings, lt=lt, claims=claims, holder_jwk=c.jwk,
-        agency=cred.agency_code, iat=now, exp=cred.exp, list_id=cred.status_list_id,
-        idx=cred.status_idx)} for c in checked]
+        agency=cred.agency_code, iat=now, exp=cred.exp, list_id=list_id, idx=idx)}
+        for c, (list_id, idx) in zip(checked, slots, strict=True)]
     row.used = True
     cred.delivery = "delivered"
     cred.holder_jkt = checked[0].kid

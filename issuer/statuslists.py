@@ -4,8 +4,12 @@
   1 INVALID, 2 SUSPENDED, §7.1). A shard takes new indices until ``status_list_fill`` of it
   is used, then the next shard opens.
 - Indices are drawn uniformly at random within the shard with the OS CSPRNG (§12.5 "herd
-  privacy": neighbouring indices say nothing about issue order) and never reused: the
-  ``(status_list_id, status_idx)`` UNIQUE constraint catches a racing draw.
+  privacy": neighbouring indices say nothing about issue order) and never reused. A
+  credential has one index, and each further copy picked up in a batch has its own
+  (``CredentialCopy``), so copies cannot be linked by index. Allocation first bumps the
+  shard's ``used`` counter, which locks the shard row until commit: concurrent draws in one
+  shard are serialised and each sees the indices committed before it (both tables), and the
+  ``(status_list_id, status_idx)`` UNIQUE constraints back this up.
 - Tokens (``statuslist+jwt``, §5.1) are rebuilt from the credential states on read, when a
   change is pending and the last token is at least ``status_list_min_refresh_s`` old, or the
   token nears its ``exp``: many revocations in a burst cost one signature (coalescing).
@@ -26,10 +30,11 @@ from core.jose import b64u_decode, json_loads
 from core.signing import Signer
 from core.statuslist import INVALID, SUSPENDED, StatusList, sign_status_list_token
 from issuer.errors import StatusListNotFound
-from issuer.models import Credential, StatusListShard
+from issuer.models import Credential, CredentialCopy, StatusListShard
 from issuer.settings import IssuerSettings
 
-__all__ = ["STATE_VALUES", "PublishedList", "allocate", "mark_changed", "published"]
+__all__ = ["STATE_VALUES", "PublishedList", "allocate", "mark_changed",
+           "mark_credential_changed", "published"]
 
 BITS = 2
 STATE_VALUES = {"revoked": INVALID, "suspended": SUSPENDED}
@@ -55,15 +60,19 @@ def _taken(session: Session, list_id: int, candidates: list[int]) -> set[int]:
     cost follows the batch, not the shard's size)."""
     out: set[int] = set()
     for i in range(0, len(candidates), 500):
-        out.update(session.execute(_TAKEN, {"list_id": list_id,
-                                            "idx": candidates[i:i + 500]}).scalars())
+        params = {"list_id": list_id, "idx": candidates[i:i + 500]}
+        out.update(session.execute(_TAKEN, params).scalars())
+        out.update(session.execute(_TAKEN_COPY, params).scalars())
     return out
 
 
-# One statement, an expanding IN: no per-value coercion of a 500-value list.
+# One statement per table, an expanding IN: no per-value coercion of a 500-value list.
 _TAKEN = (select(Credential.status_idx)
           .where(col(Credential.status_list_id) == bindparam("list_id"),
                  col(Credential.status_idx).in_(bindparam("idx", expanding=True))))
+_TAKEN_COPY = (select(CredentialCopy.status_idx)
+               .where(col(CredentialCopy.status_list_id) == bindparam("list_id"),
+                      col(CredentialCopy.status_idx).in_(bindparam("idx", expanding=True))))
 
 
 def _draw(size: int, k: int) -> list[int]:
@@ -89,13 +98,14 @@ def allocate(session: Session, settings: IssuerSettings, n: int, now: int
         assert shard.id is not None
         room = cap - shard.used
         want = min(want, room)
+        # Claim the room first: the row lock serialises concurrent draws in this shard.
+        session.execute(update(StatusListShard).where(col(StatusListShard.id) == shard.id)
+                        .values(used=StatusListShard.used + want))
+        session.expire(shard)
         picked: set[int] = set()
         while len(picked) < want:
             fresh = list(set(_draw(shard.size, want - len(picked))) - picked)
             picked.update(set(fresh) - _taken(session, shard.id, fresh))
-        session.execute(update(StatusListShard).where(col(StatusListShard.id) == shard.id)
-                        .values(used=StatusListShard.used + want))
-        session.expire(shard)
         out.extend((shard.id, idx) for idx in picked)
     return out
 
@@ -103,6 +113,15 @@ def allocate(session: Session, settings: IssuerSettings, n: int, now: int
 def mark_changed(session: Session, list_id: int) -> None:
     session.execute(update(StatusListShard).where(col(StatusListShard.id) == list_id)
                     .values(changes=StatusListShard.changes + 1))
+
+
+def mark_credential_changed(session: Session, row: Credential) -> None:
+    """Mark every shard holding an index of ``row`` (its own and its copies') as changed."""
+    lists = {row.status_list_id}
+    lists.update(session.exec(select(CredentialCopy.status_list_id)
+                              .where(CredentialCopy.credential_id == row.id)).all())
+    for list_id in sorted(lists):
+        mark_changed(session, list_id)
 
 
 def _kid(token: str) -> str | None:
@@ -135,6 +154,12 @@ def published(*, session: Session, settings: IssuerSettings, signer: Signer, lis
         for idx, state in session.exec(
                 select(Credential.status_idx, Credential.state)
                 .where(Credential.status_list_id == list_id,
+                       col(Credential.state).in_(tuple(STATE_VALUES)))).all():
+            lst.set(idx, STATE_VALUES[state])
+        for idx, state in session.exec(
+                select(CredentialCopy.status_idx, Credential.state)
+                .join(Credential, col(Credential.id) == col(CredentialCopy.credential_id))
+                .where(CredentialCopy.status_list_id == list_id,
                        col(Credential.state).in_(tuple(STATE_VALUES)))).all():
             lst.set(idx, STATE_VALUES[state])
         token = sign_status_list_token(

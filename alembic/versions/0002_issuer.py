@@ -122,6 +122,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_issuer_credential_agency_type', ['agency_code', 'type'], unique=False)
         batch_op.create_index(batch_op.f('ix_issuer_credential_subject_hmac'), ['subject_hmac'], unique=False)
 
+    op.create_table('issuer_credential_copy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('credential_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status_list_id', sa.Integer(), nullable=False),
+    sa.Column('status_idx', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['credential_id'], ['issuer_credential.id'], ),
+    sa.ForeignKeyConstraint(['status_list_id'], ['issuer_status_list.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('status_list_id', 'status_idx', name='uq_issuer_copy_status')
+    )
+    with op.batch_alter_table('issuer_credential_copy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_issuer_credential_copy_credential_id'), ['credential_id'], unique=False)
+
     op.create_table('issuer_offer',
     sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('credential_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -141,6 +154,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_issuer_offer_credential_id'))
 
     op.drop_table('issuer_offer')
+    with op.batch_alter_table('issuer_credential_copy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_issuer_credential_copy_credential_id'))
+
+    op.drop_table('issuer_credential_copy')
     with op.batch_alter_table('issuer_credential', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_issuer_credential_subject_hmac'))
         batch_op.drop_index('ix_issuer_credential_agency_type')

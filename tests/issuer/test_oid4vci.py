@@ -83,12 +83,19 @@ def test_offer_pickup_batch(client: TestClient, psb: dict[str, str],
     assert len(creds) == 3 and len(set(creds)) == 3
     jwks = client.get("/issuer/jwks.json").json()
     salts = set()
+    refs = []
     for sd_jwt, k in zip(creds, keys, strict=True):
         v = verify(sd_jwt, keys=StaticKeys({ISS: jwks}), key_binding=False, now=clock.now())
         assert v.holder_jwk["x"] == k.public_jwk()["x"]
-        assert v.status == {"status_list": o["status"]} and v.claims["name"] == "张三"
+        assert v.claims["name"] == "张三"
+        assert v.status is not None
+        refs.append(v.status["status_list"])
         salts.add(sd_jwt.split("~")[1])
     assert len(salts) == 3
+    # The first copy carries the credential's own index; every copy has its own index, so
+    # two verifiers shown two copies cannot link them by status index.
+    assert refs[0] == o["status"]
+    assert len({(r["uri"], r["idx"]) for r in refs}) == 3
     # the access token and the code are single use
     r = client.post("/issuer/oid4vci/credential", headers={"Authorization": f"Bearer {at}"},
                     json={"proofs": {"jwt": [proof(keys[0], nonce=c_nonce(client),
@@ -201,3 +208,29 @@ def test_bad_proofs(client: TestClient, access: dict[str, str], clock: FixedCloc
     r = client.post("/issuer/oid4vci/credential", headers=access,
                     json={"proofs": {"jwt": [good]}})
     assert r.status_code == 200, r.text
+
+
+def test_revoking_covers_every_copy(client: TestClient, psb: dict[str, str],
+                                    clock: FixedClock) -> None:
+    """Each copy's own status index follows the credential: revoke, suspend, reinstate."""
+    from core.statuslist import INVALID, SUSPENDED, VALID
+
+    from .test_lifecycle import status_value
+
+    o = offer(client, psb)
+    at = redeem(client, o).json()["access_token"]
+    n = c_nonce(client)
+    keys = [generate_signer("EdDSA") for _ in range(3)]
+    r = client.post("/issuer/oid4vci/credential", headers={"Authorization": f"Bearer {at}"},
+                    json={"proofs": {"jwt": [proof(k, nonce=n, iat=clock.now()) for k in keys]}})
+    assert r.status_code == 200, r.text
+    jwks = client.get("/issuer/jwks.json").json()
+    refs = [verify(c["credential"], keys=StaticKeys({ISS: jwks}), key_binding=False,
+                   now=clock.now()).status["status_list"]  # type: ignore[index]
+            for c in r.json()["credentials"]]
+    assert {status_value(client, ref, clock.now()) for ref in refs} == {VALID}
+    for action, expected in (("suspend", SUSPENDED), ("reinstate", VALID),
+                             ("revoke", INVALID)):
+        r = client.post(f"/issuer/v1/credentials/{o['id']}/{action}", headers=psb)
+        assert r.status_code == 200, r.text
+        assert [status_value(client, ref, clock.now()) for ref in refs] == [expected] * 3
