@@ -25,6 +25,7 @@ from sqlmodel import Session
 from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
+from elicense import ops
 from issuer import agencies, api, api_meta, api_oauth, events_api, events_delivery, pages
 from issuer.deps import ISSUER_KEY_OWNER, AppContext
 from issuer.settings import IssuerSettings
@@ -65,6 +66,7 @@ def create_app(settings: IssuerSettings, *, http: httpx.Client | None = None,
     app.state.issuer = ctx
     app.state.http = http
     install_problem_handlers(app)
+    ops.install(app, service="issuer", settings=settings, engine=ctx.engine)
     app.include_router(api_meta.router)
     app.include_router(api_oauth.router)
     app.include_router(api.router)

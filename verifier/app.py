@@ -16,6 +16,7 @@ from sqlmodel import Session
 from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
+from elicense import ops
 from verifier.api import router as api_router
 from verifier.orgs import PrincipalCache
 from verifier.pages import router as pages_router
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     app.state.verifier = verifier
     app.state.principals = PrincipalCache(ttl_s=settings.auth_cache_s)
     install_problem_handlers(app)
+    ops.install(app, service="verifier", settings=settings, engine=engine)
     app.include_router(api_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -17,7 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
-from wallet import api, consent_api, consent_pages, pages
+from elicense import ops
+from wallet import api, consent_api, consent_pages, oid4vp_api, pages
 from wallet.demo import bootstrap
 from wallet.deps import State, hash_client_secrets
 from wallet.settings import Settings
@@ -48,8 +49,10 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
                              upstream=Upstream(client, clock),
                              verifier_clients=hash_client_secrets(settings))
     install_problem_handlers(app)
+    ops.install(app, service="wallet", settings=settings, engine=engine)
     app.include_router(api.router)
     app.include_router(consent_api.router)
+    app.include_router(oid4vp_api.router)
     app.include_router(pages.router)
     app.include_router(consent_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"),

@@ -1,0 +1,28 @@
+"""The ops tests run the three services in one process (``tests.wallet.conftest.build_env``
+with the real issuer and verifier, dev demo data) and read what an operator sees."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from core.clock import FixedClock
+from tests.wallet.conftest import Env, build_env
+from wallet.demo import bootstrap
+
+METRICS_TOKEN = "ops-test-metrics-token-0123456789"
+
+
+@pytest.fixture
+def world(db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+          ) -> Generator[Env, None, None]:
+    monkeypatch.setenv("ELICENSE_EVENTS_POLL_S", "0")
+    monkeypatch.setenv("ELICENSE_METRICS_TOKEN", METRICS_TOKEN)
+    gen = build_env(db_url, clock, real_verifier=True)
+    env = next(gen)
+    try:
+        bootstrap(env.settings, http=env.http, clock=env.clock)
+        yield env
+    finally:
+        gen.close()
