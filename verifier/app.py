@@ -18,6 +18,7 @@ from core.db import make_engine
 from core.web import install_problem_handlers
 from elicense import ops
 from verifier.api import router as api_router
+from verifier.oid4vp_api import router as oid4vp_router
 from verifier.orgs import PrincipalCache
 from verifier.pages import router as pages_router
 from verifier.runtime import build_verifier
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     install_problem_handlers(app)
     ops.install(app, service="verifier", settings=settings, engine=engine)
     app.include_router(api_router)
+    app.include_router(oid4vp_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

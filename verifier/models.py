@@ -110,3 +110,6 @@ class VerifierTrustList(SQLModel, table=True):
     iat: int
     exp: int
     installed_at: int = Field(index=True)
+
+
+from verifier.oid4vp_models import VerifierPresentationRequest  # noqa: E402,F401

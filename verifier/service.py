@@ -90,7 +90,15 @@ class Verifier:
     def close(self) -> None:
         self._writer.close()
 
-    def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str) -> Verdict:
+    def verify_presentation(self, *, principal: OrgPrincipal, scenario_id: str,
+                            presentation: str, nonce: str, aud: str) -> Verdict:
+        """An SD-JWT+KB that came by another channel (OpenID4VP ``direct_post``,
+        ``verifier.oid4vp``) for ``nonce``/``aud``: the same checks, record and replay."""
+        return self.verify_qr(principal=principal, scenario_id=scenario_id, qr="",
+                              presented=(presentation, nonce, aud))
+
+    def verify_qr(self, *, principal: OrgPrincipal, scenario_id: str, qr: str,
+                  presented: tuple[str, str, str] | None = None) -> Verdict:
         """Authorisation problems raise (404 ``unknown_scenario``, 403
         ``scenario_not_allowed``); anything wrong with the QR is a verdict."""
         scenario = self.policies.get(scenario_id)
@@ -101,7 +109,7 @@ class Verifier:
             verdict.bundle_age_s = max(0, now - self.bundle_iat)
         ran: list[tuple[dict[str, Any], Verified]] = []
         with contextlib.suppress(_Stop):
-            ran.append(self._run(verdict, scenario, principal, qr, now))
+            ran.append(self._run(verdict, scenario, principal, qr, now, presented))
         claims = ran[0][0] if ran else {}
         replay = None
         if ran:
@@ -131,8 +139,13 @@ class Verifier:
     # --- the checks ------------------------------------------------------------------
 
     def _run(self, v: Verdict, scenario: Scenario, principal: OrgPrincipal, qr: str,
-             now: int) -> tuple[dict[str, Any], Verified]:
-        mode, presentation, nonce, aud = self._envelope(v, scenario, principal, qr)
+             now: int, presented: tuple[str, str, str] | None = None
+             ) -> tuple[dict[str, Any], Verified]:
+        if presented is None:
+            mode, presentation, nonce, aud = self._envelope(v, scenario, principal, qr)
+        else:  # OpenID4VP: an online presentation bound to the request's nonce and client_id
+            mode, (presentation, nonce, aud) = "online", presented
+            v.mode = "oid4vp"
         verified = self._credential(v, scenario, presentation, now, nonce, aud)
         v.issuer = verified.issuer
         issuer = self.trust.current().issuer(verified.issuer)

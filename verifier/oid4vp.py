@@ -1,0 +1,225 @@
+"""The verifier's side of OpenID4VP 1.0, verifier-initiated and cross-device (DESIGN §4.3;
+OpenID4VP §5, §8.2, §8.6; profile in docs/interop.md §4 and §6).
+
+- ``create_request``: a DCQL query from the scenario policy (one Credential Query whose id
+  is the scenario id — so the wallet knows which policy to hold it to — with the accepted
+  types' ``vct``s from the trust list, the scenario's ``disclose`` claims and ``claim_sets``
+  [all of them, the ``required`` ones]), a 128-bit nonce, a Request Object signed with the
+  organisation's key (keys owner ``verifier:<org_id>``, generated on first use) and served
+  by reference at ``request_uri``; ``client_id`` = ``{public_url}/verifier/orgs/{org_id}``.
+- ``respond``: the ``direct_post`` answer. The request leaves ``pending`` by one
+  conditional UPDATE (a second answer is ``oid4vp_request_answered``, one after
+  ``expires_at`` is ``oid4vp_request_expired``); the presentation then goes through the
+  same verdict pipeline as a QR (``Verifier.verify_presentation``: trust, signature,
+  key binding with ``nonce`` = the request's and ``aud`` = the client_id, status, policy,
+  replay, record). An error response (``access_denied``) is recorded as ``refused``.
+- ``org_metadata``: what a wallet's registry reads at the client_id URL (name, scenarios,
+  the request-signing JWKS).
+
+Plain Python over the verifier runtime, no FastAPI.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from core.oid4vp import (
+    authorization_request_uri,
+    build_request_object,
+    parse_direct_post,
+    validate_dcql,
+)
+from core.oid4vp.errors import AuthorizationResponseInvalid, WalletErrorResponse
+from core.qr import render_png
+from keys.service import active_signer, ensure_active, jwks
+from verifier.models import VerifierOrg
+from verifier.oid4vp_errors import (
+    OrgNotFound,
+    RequestAlreadyAnswered,
+    RequestExpired,
+    RequestNotFound,
+    ScenarioNotOnline,
+    StateMismatch,
+)
+from verifier.oid4vp_models import VerifierPresentationRequest as Req
+from verifier.orgs import OrgPrincipal, require_scenario
+from verifier.policies import Scenario
+from verifier.service import Verifier
+from verifier.settings import Settings
+
+__all__ = ["KEY_ALG", "create_request", "dcql_for", "key_owner", "org_metadata",
+           "request_object", "respond", "status_of"]
+
+KEY_ALG = "ES256"
+REQUEST_TTL_S = 300  # how long the staff page's request QR can be answered
+
+
+def key_owner(org_id: str) -> str:
+    return f"verifier:{org_id}"
+
+
+def _base(settings: Settings) -> str:
+    return f"{settings.public_url.rstrip('/')}/verifier"
+
+
+def dcql_for(scenario: Scenario, vcts: list[str]) -> dict[str, Any]:
+    """The scenario as a DCQL query (§6): every ``disclose`` claim it may get, falling back
+    to the ``required`` ones for a type that lacks some (``claim_sets``, §6.4.1)."""
+    claims = [c for c in scenario.disclose if c not in scenario.never]
+    cq: dict[str, Any] = {
+        "id": scenario.id, "format": "dc+sd-jwt", "meta": {"vct_values": vcts},
+        "claims": [{"id": c, "path": [c]} for c in claims],
+    }
+    required = [c for c in scenario.required if c in claims]
+    if required and required != claims:
+        cq["claim_sets"] = [claims, required]
+    query = {"credentials": [cq]}
+    validate_dcql(query)
+    return query
+
+
+def _vcts(verifier: Verifier, scenario: Scenario) -> list[str]:
+    types = set(scenario.credential_types)
+    return sorted({vct for issuer in verifier.trust.current().issuers.values()
+                   for vct, type_ in issuer.types.items() if type_ in types})
+
+
+def create_request(*, verifier: Verifier, settings: Settings, principal: OrgPrincipal,
+                   scenario_id: str, ttl_s: int = REQUEST_TTL_S) -> dict[str, Any]:
+    scenario = verifier.policies.get(scenario_id)
+    require_scenario(principal, scenario.id)
+    if "online" not in scenario.modes:
+        raise ScenarioNotOnline(scenario=scenario.id)
+    now = verifier.clock.now()
+    request_id = secrets.token_urlsafe(16)
+    client_id = settings.org_audience(principal.org_id)
+    base = f"{_base(settings)}/v1/requests/{request_id}"
+    nonce = secrets.token_urlsafe(16)
+    query = dcql_for(scenario, _vcts(verifier, scenario))
+    with Session(verifier.engine) as db:
+        owner = key_owner(principal.org_id)
+        ensure_active(session=db, owner=owner, alg=KEY_ALG, settings=settings,
+                      clock=verifier.clock)
+        signer = active_signer(session=db, owner=owner, settings=settings)
+        jws = build_request_object(signer=signer, client_id=client_id,
+                                   response_uri=f"{base}/response", nonce=nonce,
+                                   state=request_id, dcql_query=query, iat=now,
+                                   exp=now + ttl_s)
+        db.add(Req(id=request_id, org_id=principal.org_id, scenario=scenario.id,
+                   client_id=client_id, nonce=nonce, request_jws=jws,
+                   dcql_json=json.dumps(query), created_at=now, expires_at=now + ttl_s))
+        db.commit()
+    link = authorization_request_uri(client_id=client_id,
+                                     request_uri=f"{base}/request-object")
+    return {"id": request_id, "scenario": scenario.id, "client_id": client_id,
+            "request_uri": f"{base}/request-object", "qr_payload": link,
+            "png_base64": base64.b64encode(render_png(link)).decode("ascii"),
+            "expires_at": now + ttl_s}
+
+
+def _get(db: Session, request_id: str) -> Req:
+    row = db.get(Req, request_id) if len(request_id) <= 64 else None
+    if row is None:
+        raise RequestNotFound()
+    return row
+
+
+def request_object(*, verifier: Verifier, request_id: str) -> str:
+    """The signed Request Object, while the request can still be answered."""
+    with Session(verifier.engine) as db:
+        row = _get(db, request_id)
+        if row.state != "pending":
+            raise RequestAlreadyAnswered()
+        if row.expires_at <= verifier.clock.now():
+            raise RequestExpired()
+        return row.request_jws
+
+
+def status_of(*, verifier: Verifier, principal: OrgPrincipal, request_id: str
+              ) -> dict[str, Any]:
+    """``pending`` | ``expired`` | ``refused`` (with the wallet's ``error``) | ``answered``
+    (with the verdict) — for the organisation that made the request only."""
+    with Session(verifier.engine) as db:
+        row = _get(db, request_id)
+    if row.org_id != principal.org_id:
+        raise RequestNotFound()
+    state = row.state
+    if state in ("pending", "answering") and row.expires_at <= verifier.clock.now():
+        state = "expired"
+    out: dict[str, Any] = {"id": row.id, "scenario": row.scenario, "state": state,
+                           "expires_at": row.expires_at, "answered_at": row.answered_at}
+    if row.state == "answered" and row.verdict_json:
+        out["verdict"] = json.loads(row.verdict_json)
+    if row.state == "refused":
+        out["error"] = row.error
+    return out
+
+
+def respond(*, verifier: Verifier, request_id: str, form: dict[str, str]) -> dict[str, Any]:
+    """Take the wallet's ``direct_post`` for ``request_id`` (once). Returns the verdict (a
+    verdict, not an exception, for anything wrong with the presentation itself)."""
+    answer, state = parse_direct_post(form)
+    now = verifier.clock.now()
+    with Session(verifier.engine) as db:
+        row = _get(db, request_id)
+        if state != row.id:
+            raise StateMismatch()
+        claimed = db.execute(update(Req).where(
+            col(Req.id) == row.id, col(Req.state) == "pending", col(Req.expires_at) > now,
+        ).values(state="answering", answered_at=now))
+        db.commit()
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            db.refresh(row)
+            if row.state != "pending":
+                raise RequestAlreadyAnswered()
+            raise RequestExpired()
+        if isinstance(answer, WalletErrorResponse):
+            _finish(db, row.id, state="refused", error=answer.error[:64])
+            raise answer
+        verdict = _verdict(verifier, db, row, answer)
+        _finish(db, row.id, state="answered", verdict=verdict)
+    return verdict
+
+
+def _verdict(verifier: Verifier, db: Session, row: Req, vp_token: Any) -> dict[str, Any]:
+    org = db.get(VerifierOrg, row.org_id)
+    assert org is not None
+    principal = OrgPrincipal(org_id=org.id, name_zh=org.name_zh, name_en=org.name_en,
+                             scenarios=org.scenario_ids())
+    presentations = vp_token.get(row.scenario) if isinstance(vp_token, dict) else None
+    if not (isinstance(presentations, list) and len(presentations) == 1
+            and isinstance(presentations[0], str)) or len(vp_token) != 1:
+        # §8.1: one presentation for our one Credential Query, nothing else
+        _finish(db, row.id, state="refused", error="vp_token_credential_missing")
+        raise AuthorizationResponseInvalid("vp_token must hold one presentation for "
+                                           f"{row.scenario!r}")
+    verdict = verifier.verify_presentation(principal=principal, scenario_id=row.scenario,
+                                           presentation=presentations[0], nonce=row.nonce,
+                                           aud=row.client_id)
+    return verdict.to_json()
+
+
+def _finish(db: Session, request_id: str, *, state: str, error: str | None = None,
+            verdict: dict[str, Any] | None = None) -> None:
+    db.execute(update(Req).where(col(Req.id) == request_id).values(
+        state=state, error=error,
+        verdict_json=json.dumps(verdict, ensure_ascii=False) if verdict else None))
+    db.commit()
+
+
+def org_metadata(*, verifier: Verifier, settings: Settings, org_id: str) -> dict[str, Any]:
+    """The registry entry of an organisation, served at its client_id URL."""
+    with Session(verifier.engine) as db:
+        org = db.get(VerifierOrg, org_id) if len(org_id) <= 64 else None
+        if org is None:
+            raise OrgNotFound()
+        keyset = jwks(session=db, owner=key_owner(org_id), now=verifier.clock.now())
+    return {"client_id": settings.org_audience(org_id), "org_id": org.id,
+            "name": {"zh": org.name_zh, "en": org.name_en},
+            "scenarios": sorted(org.scenario_ids()), "jwks": keyset}
