@@ -254,6 +254,30 @@ def test_offline_bundle_from_the_cli(http: httpx.Client, server: Server,
     assert json.loads(anchor.stdout)["kty"] in ("EC", "OKP")
 
 
+def test_issuer_key_rotation_is_followed(http: httpx.Client, server: Server) -> None:
+    """The issuer rotates its key: its new credentials are unknown to the verifiers until
+    the anchor re-signs the trust list; after the next refresh they verify, and credentials
+    signed with the retired key still do."""
+    holder = generate_signer("ES256")
+    _, before = _issue_direct(http, "id_card", ID_CARD, holder)
+    rotated = server.cli("keys", "rotate", "--owner", "issuer")
+    assert rotated.returncode == 0, rotated.stderr
+    _, after = _issue_direct(http, "id_card", ID_CARD, holder)
+    v = _verify(http, HOTEL, "hotel_checkin", _qr(after, holder, "hotel_checkin",
+                                                  HOTEL_OFFLINE))
+    assert _check(v, "signature") == (False, "unknown_key")
+    signed = server.cli("trust", "sign", "--metadata",
+                        f"{server.url}/issuer/.well-known/jwt-vc-issuer", "--install")
+    assert signed.returncode == 0, signed.stderr
+    import time
+
+    time.sleep(2.2)  # ELICENSE_TRUST_REFRESH_S=1
+    for sd_jwt in (after, before):
+        v = _verify(http, HOTEL, "hotel_checkin", _qr(sd_jwt, holder, "hotel_checkin",
+                                                      HOTEL_OFFLINE))
+        assert v["valid"], v["checks"]
+
+
 def test_type_not_trusted_after_trust_list_change(http: httpx.Client, server: Server,
                                                   tmp_path: Path) -> None:
     """Runs last: installs a trust list where psb may no longer issue dog licenses."""
