@@ -12,7 +12,9 @@ verdict fails ``key_binding``), a response after expiry and a second response (r
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +26,7 @@ from core.credential import present
 from core.jose import b64u_decode, b64u_encode, json_loads, sign_compact
 from core.oid4vp import build_vp_token, direct_post_form
 from keys.service import active_signer
+from tests.conftest import NOW
 from tests.wallet.conftest import Env, build_env
 from verifier.oid4vp import key_owner
 from verifier.oid4vp_models import VerifierPresentationRequest
@@ -36,9 +39,15 @@ HOTEL = {"Authorization": "Bearer demo-hotel-key"}
 CAFE = {"Authorization": "Bearer demo-cafe-key"}
 
 
-@pytest.fixture
-def world(db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
-    gen = build_env(db_url, clock, public_url=PUBLIC, real_verifier=True)
+@pytest.fixture(scope="module")
+def world(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> Generator[Env, None, None]:
+    """One issuer + wallet + verifier per module (the bootstraps are the slow part); every
+    test makes its own request, so they do not see each other."""
+    path = tmp_path_factory.mktemp("oid4vp") / "test.db"
+    shutil.copyfile(_sqlite_template, path)
+    gen = build_env(f"sqlite:///{path}", FixedClock(NOW), public_url=PUBLIC,
+                    real_verifier=True)
     env = next(gen)
     try:
         bootstrap(env.settings, http=env.http, clock=env.clock)
@@ -148,13 +157,17 @@ def test_second_response_is_refused(world: Env) -> None:
 def test_response_after_expiry_is_refused(world: Env) -> None:
     env = world
     req = _request(env)
-    env.clock.advance(req["expires_at"] - env.clock.now())
-    r = env.http.post(f"/verifier/v1/requests/{req['id']}/response",
-                      data={"error": "access_denied", "state": req["id"]})
-    assert r.status_code == 409 and r.json()["code"] == "oid4vp_request_expired"
-    assert _status(env, req)["state"] == "expired"
-    r = env.http.get(f"/verifier/v1/requests/{req['id']}/request-object")
-    assert r.status_code == 409 and r.json()["code"] == "oid4vp_request_expired"
+    delta = req["expires_at"] - env.clock.now()
+    env.clock.advance(delta)
+    try:
+        r = env.http.post(f"/verifier/v1/requests/{req['id']}/response",
+                          data={"error": "access_denied", "state": req["id"]})
+        assert r.status_code == 409 and r.json()["code"] == "oid4vp_request_expired"
+        assert _status(env, req)["state"] == "expired"
+        r = env.http.get(f"/verifier/v1/requests/{req['id']}/request-object")
+        assert r.status_code == 409 and r.json()["code"] == "oid4vp_request_expired"
+    finally:
+        env.clock.advance(-delta)  # the module's other tests share this clock
 
 
 def test_state_must_be_the_requests(world: Env) -> None:
