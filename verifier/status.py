@@ -104,21 +104,43 @@ class StatusCache:
         self._max_entries = max_entries
         self._entries: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
+        self._fetching: dict[str, threading.Lock] = {}
 
     def status(self, ref: StatusReference, *, issuer: TrustedIssuer,
                max_staleness_s: int) -> StatusResult:
         check_uri(ref, issuer)
         now = self._clock.now()
         cached = self._entries.get(ref.uri)
-        if cached is None or now >= cached.fresh_until \
-                or now - cached.fetched_at > max_staleness_s:
-            cached = self._refresh(ref.uri, issuer, now) or cached
+        if self._due(cached, now, max_staleness_s):
+            cached = self._single_flight(ref.uri, issuer, now, cached, max_staleness_s)
         if cached is None:
             raise StatusUnavailable(f"no status list for {ref.uri}")
         staleness = max(0, now - cached.fetched_at)
         expired = cached.expires_at is not None and now > cached.expires_at
         return StatusResult(value=cached.token.get(ref.idx), staleness_s=staleness,
                             stale=expired or staleness > max_staleness_s)
+
+    @staticmethod
+    def _due(cached: _Cached | None, now: int, max_staleness_s: int) -> bool:
+        return (cached is None or now >= cached.fresh_until
+                or now - cached.fetched_at > max_staleness_s)
+
+    def _single_flight(self, uri: str, issuer: TrustedIssuer, now: int,
+                       cached: _Cached | None, max_staleness_s: int) -> _Cached | None:
+        """One thread refetches a list; meanwhile the others use the cached one while it is
+        within their staleness bound, and wait for the fetch otherwise."""
+        with self._lock:
+            lock = self._fetching.setdefault(uri, threading.Lock())
+        usable = cached is not None and now - cached.fetched_at <= max_staleness_s
+        if not lock.acquire(blocking=not usable):
+            return cached
+        try:
+            current = self._entries.get(uri)  # refreshed while we waited?
+            if not self._due(current, now, max_staleness_s):
+                return current
+            return self._refresh(uri, issuer, now) or current
+        finally:
+            lock.release()
 
     def _refresh(self, uri: str, issuer: TrustedIssuer, now: int) -> _Cached | None:
         if self._fetch is None:

@@ -374,3 +374,33 @@ def test_cafe_record_keeps_no_claims_and_failures_keep_codes(world: World) -> No
     assert not replayed.valid and json.loads(replayed.codes) == ["replayed"]
     assert "张三" not in (replayed.kept_claims or "")
 
+
+
+def test_status_list_is_fetched_once_by_concurrent_requests(world: World) -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.statuslist import status_reference
+    from tests.verifier.world import ISS, STATUS_URI
+    from verifier.status import StatusCache
+
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def slow_fetch(uri: str) -> str:
+        calls.append(1)
+        gate.wait(5)
+        return world.status_token()
+
+    cache = StatusCache(fetch=slow_fetch, clock=world.clock, algorithms=("ES256", "EdDSA"))
+    issuer = world.trust_store().current().issuer(ISS)
+    ref = status_reference({"status_list": {"idx": 7, "uri": STATUS_URI}})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(cache.status, ref, issuer=issuer, max_staleness_s=300)
+                   for _ in range(8)]
+        time.sleep(0.2)
+        gate.set()
+        results = [f.result() for f in futures]
+    assert len(calls) == 1
+    assert all(r.value == 0 and not r.stale for r in results)
