@@ -18,7 +18,7 @@ from core.clock import Clock, SystemClock
 from core.db import make_engine
 from core.web import install_problem_handlers
 from elicense import ops
-from wallet import api, consent_api, consent_pages, oid4vp_api, pages
+from wallet import api, consent_api, consent_pages, oid4vp_api, oid4vp_pages, pages
 from wallet.demo import bootstrap
 from wallet.deps import State, hash_client_secrets
 from wallet.settings import Settings
@@ -55,6 +55,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     app.include_router(oid4vp_api.router)
     app.include_router(pages.router)
     app.include_router(consent_pages.router)
+    app.include_router(oid4vp_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"),
               name="static")
     return app
