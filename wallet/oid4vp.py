@@ -49,7 +49,11 @@ from wallet.credentials import get_credential, list_credentials, live_status
 from wallet.errors import CredentialRevoked, CredentialSuspended, ScenarioNotApplicable
 from wallet.i18n import type_names
 from wallet.models import Credential, PresentationLog, User
-from wallet.oid4vp_errors import VerifierScenarioNotRegistered, VerifierUnreachable
+from wallet.oid4vp_errors import (
+    RequestClosed,
+    VerifierScenarioNotRegistered,
+    VerifierUnreachable,
+)
 from wallet.presenting import _present
 from wallet.settings import Settings
 from wallet.upstream import Upstream
@@ -110,7 +114,12 @@ def _registry_entry(upstream: Upstream, settings: Settings, client_id: str) -> d
 def load_request(*, upstream: Upstream, settings: Settings, uri: str, now: int) -> Resolved:
     link = parse_authorization_request_uri(uri)
     entry = _registry_entry(upstream, settings, link.client_id)
-    jws = upstream.get(link.request_uri, error=VerifierUnreachable, as_json=False)
+    try:
+        jws = upstream.get(link.request_uri, error=VerifierUnreachable, as_json=False)
+    except VerifierUnreachable as exc:
+        if exc.extra.get("upstream_status") == 409:  # answered already, or expired
+            raise RequestClosed(upstream_code=exc.extra.get("upstream_code")) from exc
+        raise
     request = verify_request_object(jws, keys=_RegistryKeys(link.client_id, entry.get("jwks")),
                                     client_id=link.client_id, now=now)
     creds = request.dcql_query["credentials"]

@@ -3,15 +3,18 @@ refusals keep their ``core.oid4vp.errors`` codes::
 
     Forbidden
     └── VerifierScenarioNotRegistered   403 oid4vp_scenario_not_registered
+    Conflict
+    └── RequestClosed                   409 oid4vp_request_closed  (answered or expired;
+                                            ``upstream_code`` says which)
     UpstreamError
     └── VerifierUnreachable             502 oid4vp_verifier_unreachable
 """
 
 from __future__ import annotations
 
-from core.errors import Forbidden, UpstreamError
+from core.errors import Conflict, Forbidden, UpstreamError
 
-__all__ = ["VerifierScenarioNotRegistered", "VerifierUnreachable"]
+__all__ = ["RequestClosed", "VerifierScenarioNotRegistered", "VerifierUnreachable"]
 
 
 class VerifierScenarioNotRegistered(Forbidden):
@@ -22,3 +25,8 @@ class VerifierScenarioNotRegistered(Forbidden):
 class VerifierUnreachable(UpstreamError):
     code = "oid4vp_verifier_unreachable"
     title = "The verifier could not be reached"
+
+
+class RequestClosed(Conflict):
+    code = "oid4vp_request_closed"
+    title = "The verifier no longer takes answers to this request"

@@ -146,7 +146,8 @@ def test_second_response_is_refused(world: Env) -> None:
                          json=body).status_code == 200
     # the request object is no longer served: a wallet cannot even start again
     r = env.http.post("/wallet/v1/oid4vp/respond", headers=citizen, json=body)
-    assert r.status_code == 502 and r.json()["upstream_code"] == "oid4vp_request_answered"
+    assert r.status_code == 409 and r.json()["code"] == "oid4vp_request_closed"
+    assert r.json()["upstream_code"] == "oid4vp_request_answered"
     # a direct second post to the response_uri is refused with its own code
     r = env.http.post(f"/verifier/v1/requests/{req['id']}/response",
                       data={"error": "access_denied", "state": req["id"]})
