@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench fuzz clean install
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+## make bench: every benchmark; results are recorded in docs/benchmarks.md. PostgreSQL figures
+## need ELICENSE_TEST_POSTGRES_URL (scripts/start-postgres prints one); verify_http needs wrk.
 bench: $(STAMP)
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/qr.py
+	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/verify_http.py
+
+## make fuzz: the atheris targets for FUZZ_SECONDS each (CI runs them briefly in make test)
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
