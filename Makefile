@@ -41,7 +41,7 @@ bench: $(STAMP)
 ## make fuzz: the atheris targets for FUZZ_SECONDS each (CI runs them briefly in make test)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH fuzz/run.sh $(FUZZ_SECONDS)
+	PYTHON=$(BIN)/python fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
