@@ -91,6 +91,7 @@ def test_security_headers_on_every_response(world: Env, path: str) -> None:
 
 def test_hsts_outside_dev() -> None:
     from fastapi import FastAPI
+    from pydantic import SecretStr
     from starlette.testclient import TestClient
 
     from core.settings import BaseServiceSettings
@@ -98,7 +99,8 @@ def test_hsts_outside_dev() -> None:
 
     app = FastAPI()
     ops.install(app, service="verifier", engine=None,
-                settings=BaseServiceSettings(mode="prod", key_encryption_secret="x" * 40))
+                settings=BaseServiceSettings(mode="prod",
+                                                 key_encryption_secret=SecretStr("x" * 40)))
     with TestClient(app) as client:
         r = client.get("/healthz")
     assert r.headers["strict-transport-security"].startswith("max-age=31536000")
