@@ -38,7 +38,7 @@ def _page_posts() -> set[str]:
     for name in PAGE_MODULES:
         mount = "/" + name.split(".")[0]
         for route in importlib.import_module(name).router.routes:
-            if isinstance(route, APIRoute) and "POST" in route.methods:
+            if isinstance(route, APIRoute) and "POST" in (route.methods or set()):
                 out.add(f"{mount}{route.path}")
     return out
 
