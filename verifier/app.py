@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
                   redoc_url=None)
     app.state.settings = settings
     app.state.verifier = verifier
+    app.state.http = http  # other services (None offline); verifier.oid4vp reads vct metadata
     app.state.principals = PrincipalCache(ttl_s=settings.auth_cache_s)
     install_problem_handlers(app)
     ops.install(app, service="verifier", settings=settings, engine=engine)

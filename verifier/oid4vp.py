@@ -3,8 +3,9 @@ OpenID4VP §5, §8.2, §8.6; profile in docs/interop.md §4 and §6).
 
 - ``create_request``: a DCQL query from the scenario policy (one Credential Query whose id
   is the scenario id — so the wallet knows which policy to hold it to — with the accepted
-  types' ``vct``s from the trust list, the scenario's ``disclose`` claims and ``claim_sets``
-  [all of them, the ``required`` ones]), a 128-bit nonce, a Request Object signed with the
+  types' ``vct``s from the trust list, the scenario's ``disclose`` claims and ``claim_sets``:
+  all of them, then for each accepted type the ones its SD-JWT VC Type Metadata lists, then
+  the ``required`` ones), a 128-bit nonce, a Request Object signed with the
   organisation's key (keys owner ``verifier:<org_id>``, generated on first use) and served
   by reference at ``request_uri``; ``client_id`` = ``{public_url}/verifier/orgs/{org_id}``.
 - ``respond``: the ``direct_post`` answer. The request leaves ``pending`` by one
@@ -24,8 +25,11 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import threading
+from collections.abc import Collection, Iterable
 from typing import Any
 
+import httpx
 from sqlalchemy import update
 from sqlmodel import Session, col
 
@@ -53,7 +57,7 @@ from verifier.policies import Scenario
 from verifier.service import Verifier
 from verifier.settings import Settings
 
-__all__ = ["KEY_ALG", "create_request", "dcql_for", "key_owner", "org_metadata",
+__all__ = ["KEY_ALG", "TypeClaims", "create_request", "dcql_for", "key_owner", "org_metadata",
            "request_object", "respond", "status_of"]
 
 KEY_ALG = "ES256"
@@ -68,20 +72,62 @@ def _base(settings: Settings) -> str:
     return f"{settings.public_url.rstrip('/')}/verifier"
 
 
-def dcql_for(scenario: Scenario, vcts: list[str]) -> dict[str, Any]:
-    """The scenario as a DCQL query (§6): every ``disclose`` claim it may get, falling back
-    to the ``required`` ones for a type that lacks some (``claim_sets``, §6.4.1)."""
+def dcql_for(scenario: Scenario, vcts: list[str],
+             type_claims: Iterable[Collection[str]] = ()) -> dict[str, Any]:
+    """The scenario as a DCQL query (§6). ``claim_sets`` (§6.4.1, first match wins): every
+    ``disclose`` claim; then, per accepted type, those the type carries (``type_claims``:
+    the claim names of each type's metadata); then the ``required`` ones alone."""
     claims = [c for c in scenario.disclose if c not in scenario.never]
     cq: dict[str, Any] = {
         "id": scenario.id, "format": "dc+sd-jwt", "meta": {"vct_values": vcts},
         "claims": [{"id": c, "path": [c]} for c in claims],
     }
     required = [c for c in scenario.required if c in claims]
-    if required and required != claims:
-        cq["claim_sets"] = [claims, required]
+    options = [claims]
+    for have in type_claims:
+        option = [c for c in claims if c in have]
+        if option and set(required) <= set(option) and option not in options:
+            options.append(option)
+    if required and required not in options:
+        options.append(required)
+    if len(options) > 1:
+        cq["claim_sets"] = options
     query = {"credentials": [cq]}
     validate_dcql(query)
     return query
+
+
+class TypeClaims:
+    """Claim names per ``vct`` from SD-JWT VC Type Metadata (draft-ietf-oauth-sd-jwt-vc §4,
+    served at the ``vct`` URL), cached; a type whose metadata cannot be read is skipped
+    (its licenses then answer with every claim or the required ones)."""
+
+    def __init__(self, http: httpx.Client | None, *, ttl_s: int = 3600) -> None:
+        self._http, self._ttl = http, ttl_s
+        self._cache: dict[str, tuple[int, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, vct: str, now: int) -> frozenset[str] | None:
+        with self._lock:
+            hit = self._cache.get(vct)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        if self._http is None:
+            return None
+        try:
+            resp = self._http.get(vct)
+            body = resp.json() if resp.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+        claims = body.get("claims") if isinstance(body, dict) else None
+        if not isinstance(claims, list):
+            return None
+        names = frozenset(c["path"][0] for c in claims if isinstance(c, dict)
+                          and isinstance(c.get("path"), list) and c["path"]
+                          and isinstance(c["path"][0], str))
+        with self._lock:
+            self._cache[vct] = (now + self._ttl, names)
+        return names
 
 
 def _vcts(verifier: Verifier, scenario: Scenario) -> list[str]:
@@ -91,7 +137,8 @@ def _vcts(verifier: Verifier, scenario: Scenario) -> list[str]:
 
 
 def create_request(*, verifier: Verifier, settings: Settings, principal: OrgPrincipal,
-                   scenario_id: str, ttl_s: int = REQUEST_TTL_S) -> dict[str, Any]:
+                   scenario_id: str, type_claims: TypeClaims | None = None,
+                   ttl_s: int = REQUEST_TTL_S) -> dict[str, Any]:
     scenario = verifier.policies.get(scenario_id)
     require_scenario(principal, scenario.id)
     if "online" not in scenario.modes:
@@ -101,7 +148,9 @@ def create_request(*, verifier: Verifier, settings: Settings, principal: OrgPrin
     client_id = settings.org_audience(principal.org_id)
     base = f"{_base(settings)}/v1/requests/{request_id}"
     nonce = secrets.token_urlsafe(16)
-    query = dcql_for(scenario, _vcts(verifier, scenario))
+    vcts = _vcts(verifier, scenario)
+    per_type = [type_claims(v, now) for v in vcts] if type_claims is not None else []
+    query = dcql_for(scenario, vcts, [c for c in per_type if c is not None])
     with Session(verifier.engine) as db:
         owner = key_owner(principal.org_id)
         ensure_active(session=db, owner=owner, alg=KEY_ALG, settings=settings,

@@ -44,11 +44,20 @@ class CreateRequest(BaseModel):
     scenario: str = Field(min_length=1, max_length=64)
 
 
+def _type_claims(request: Request) -> oid4vp.TypeClaims:
+    state = request.app.state
+    if getattr(state, "oid4vp_type_claims", None) is None:
+        state.oid4vp_type_claims = oid4vp.TypeClaims(getattr(state, "http", None))
+    found: oid4vp.TypeClaims = state.oid4vp_type_claims
+    return found
+
+
 @router.post("/v1/requests", status_code=201)
-def create(body: CreateRequest, verifier: VerifierDep, settings: SettingsDep,
-           org: OrgDep) -> dict[str, Any]:
+def create(body: CreateRequest, request: Request, verifier: VerifierDep,
+           settings: SettingsDep, org: OrgDep) -> dict[str, Any]:
     return oid4vp.create_request(verifier=verifier, settings=settings, principal=org,
-                                 scenario_id=body.scenario)
+                                 scenario_id=body.scenario,
+                                 type_claims=_type_claims(request))
 
 
 @router.get("/v1/requests/{request_id}")

@@ -372,3 +372,26 @@ def test_request_for_a_scenario_the_org_may_not_use(world: Env) -> None:
     r = world.http.post("/verifier/v1/requests", headers=CAFE,
                         json={"scenario": "hotel_checkin"})
     assert r.status_code == 403 and r.json()["code"] == "scenario_not_allowed"
+
+
+def test_roadside_answers_with_a_vehicle_license(world: Env) -> None:
+    """Roadside inspection accepts a driving or a vehicle license, which share no claim: the
+    query's per-type claim sets (from the issuer's type metadata) let either answer."""
+    env = world
+    police = {"Authorization": "Bearer demo-police-key"}
+    citizen = _citizen(env)
+    req = _request(env, "roadside_inspection", police)
+    r = env.http.post("/wallet/v1/oid4vp/resolve", headers=citizen,
+                      json={"uri": req["qr_payload"]})
+    assert r.status_code == 200, r.text
+    offered = {c["type"]: c for c in r.json()["credentials"]}
+    assert set(offered) == {"driving_license", "vehicle_license"}
+    assert set(offered["vehicle_license"]["disclose"]) == {"plate_number", "owner_name",
+                                                           "vehicle_type"}
+    r = env.http.post("/wallet/v1/oid4vp/respond", headers=citizen, json={
+        "request_id": req["qr_payload"], "credential_id": offered["vehicle_license"]["id"],
+        "consent": True})
+    assert r.status_code == 200, r.text
+    verdict = _status(env, req, police)["verdict"]
+    assert verdict["valid"], verdict
+    assert set(verdict["claims"]) == {"plate_number", "owner_name", "vehicle_type"}
