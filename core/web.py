@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 
 from core.errors import ELicenseError, ValidationFailed
 
-__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_response"]
+__all__ = ["PROBLEM_JSON", "PROBLEM_SCHEMA", "install_problem_handlers", "problem_response"]
 
 log = logging.getLogger("elicense.web")
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +36,40 @@ _HTTP_CODES = {
     422: "validation_failed",
     429: "rate_limited",
 }
+
+
+# The RFC 9457 members every error carries (extension members such as ``errors`` follow).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "code": {"type": "string"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"}},
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI document what the handlers below do: every 4xx is
+    problem+json (a ``4XX`` response on each operation), 422 included (FastAPI would
+    declare it as plain JSON ``HTTPValidationError``)."""
+    generate = app.openapi
+    problem = {"description": "Error (RFC 9457 problem+json with a stable code)",
+               "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in components:
+            components["Problem"] = PROBLEM_SCHEMA
+            for item in schema.get("paths", {}).values():
+                for op in item.values():
+                    responses = op.setdefault("responses", {})
+                    if "422" in responses:
+                        responses["422"] = {**problem, "description": "Validation failed"}
+                    responses.setdefault("4XX", problem)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem_response(exc: ELicenseError, request: Request | None = None) -> JSONResponse:
@@ -86,3 +120,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
+    _document_problems(app)
