@@ -5,9 +5,9 @@ status list tokens (draft-ietf-oauth-status-list-20 §5, §8)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from issuer import statuslists
@@ -87,8 +87,10 @@ def authorization_server(ctx: ContextDep) -> dict[str, Any]:
     }
 
 
-@router.get("/status-lists/{list_id}")
-def status_list(list_id: int, request: Request, ctx: ContextDep,
+@router.get("/status-lists/{list_id}", response_class=Response, responses={
+    200: {"content": {"application/statuslist+jwt": {}}}, 304: {"description": "Not modified"}})
+def status_list(list_id: Annotated[int, Path(ge=0, le=2**31 - 1)], request: Request,
+                ctx: ContextDep,
                 session: SessionDep) -> Response:
     pub = statuslists.published(session=session, settings=ctx.settings,
                                 signer=issuer_signer(session, ctx.settings), list_id=list_id,
