@@ -30,7 +30,8 @@ def issue_credential(req: IssueRequest, ctx: ContextDep, session: SessionDep,
                           req=req, now=ctx.clock.now(), idempotency_key=idempotency_key)
 
 
-@router.post("/credentials:batch")
+@router.post("/credentials:batch", response_class=StreamingResponse,
+             responses={200: {"content": {"application/x-ndjson": {}}}})
 async def issue_batch(request: Request, ctx: ContextDep, principal: PrincipalDep
                       ) -> StreamingResponse:
     """NDJSON in (``{ref, type, claims, holder: {jwk}}`` a line), NDJSON out, streamed."""

@@ -93,6 +93,7 @@ def _me(verifier: Verifier, org: OrgPrincipal) -> MeResponse:
                       scenarios=allowed, staff=org.staff)
 
 
-@router.get("/trust-list")
+@router.get("/trust-list", response_class=Response,
+            responses={200: {"content": {"application/trustlist+jwt": {}}}})
 def trust_list(verifier: VerifierDep) -> Response:
     return Response(verifier.trust.current().jws, media_type="application/trustlist+jwt")
