@@ -95,11 +95,12 @@ def test_demo_citizen_shows_a_refreshing_qr(served: tuple[str, Env]) -> None:
             page.select_option("#scenario", "hotel_checkin")
             page.select_option("#mode", "online")
             page.click("#show-qr")
-            page.wait_for_function(
-                "document.getElementById('qr').dataset.payload.startsWith('ELR1:')")
+            # selectors, not wait_for_function: the page's CSP (script-src 'self') forbids
+            # the eval Playwright uses for string predicates
+            page.wait_for_selector("#qr[data-payload^='ELR1:']", state="attached")
             first = page.get_attribute("#qr", "data-payload")
-            page.wait_for_function(
-                f"document.getElementById('qr').dataset.payload !== '{first}'", timeout=15000)
+            page.wait_for_selector(f"#qr[data-payload^='ELR1:']:not([data-payload='{first}'])",
+                                   state="attached", timeout=15000)
             before = page.get_attribute("#qr", "data-payload")
             shot = page.screenshot(full_page=True)
             after = page.get_attribute("#qr", "data-payload")
