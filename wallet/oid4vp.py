@@ -43,7 +43,12 @@ from core.oid4vp import (
     parse_authorization_request_uri,
     verify_request_object,
 )
-from core.oid4vp.errors import DcqlClaimNotAllowed, DcqlNoMatch, RequestObjectClientUnknown
+from core.oid4vp.errors import (
+    AuthorizationRequestInvalid,
+    DcqlClaimNotAllowed,
+    DcqlNoMatch,
+    RequestObjectClientUnknown,
+)
 from wallet.catalog import find_scenario, load_catalog
 from wallet.credentials import get_credential, list_credentials, live_status
 from wallet.errors import CredentialRevoked, CredentialSuspended, ScenarioNotApplicable
@@ -114,6 +119,9 @@ def _registry_entry(upstream: Upstream, settings: Settings, client_id: str) -> d
 def load_request(*, upstream: Upstream, settings: Settings, uri: str, now: int) -> Resolved:
     link = parse_authorization_request_uri(uri)
     entry = _registry_entry(upstream, settings, link.client_id)
+    if not link.request_uri.startswith(_verifier_base(settings) + "/"):
+        # The wallet server fetches only from the registered verifier service (no SSRF).
+        raise AuthorizationRequestInvalid("request_uri is not at the registered verifier")
     try:
         jws = upstream.get(link.request_uri, error=VerifierUnreachable, as_json=False)
     except VerifierUnreachable as exc:

@@ -318,6 +318,17 @@ def test_unregistered_client_id_is_refused(world: Env) -> None:
     assert r.status_code == 400 and r.json()["code"] == "request_object_client_unknown"
 
 
+def test_request_uri_elsewhere_is_not_fetched(world: Env) -> None:
+    """The wallet server fetches Request Objects from the registered verifier only."""
+    env = world
+    req = _request(env)
+    link = req["qr_payload"].replace("request_uri=http%3A%2F%2Flocalhost%2Fverifier",
+                                     "request_uri=http%3A%2F%2Flocalhost%2Fissuer")
+    assert link != req["qr_payload"]
+    r = env.http.post("/wallet/v1/oid4vp/resolve", headers=_citizen(env), json={"uri": link})
+    assert r.status_code == 400 and r.json()["code"] == "authorization_request_invalid"
+
+
 def test_query_beyond_the_scenario_is_refused(world: Env) -> None:
     """An internet café asking for the birthdate (its scenario never allows it)."""
     env = world
