@@ -34,10 +34,12 @@ class BaseServiceSettings(BaseSettings):
     hsm_pin: SecretStr | None = None
     # Operations (elicense/ops.py, docs/operations.md): the bearer token that opens
     # GET /<service>/metrics to a non-loopback caller (unset = loopback only), and the token
-    # buckets "N/S" (N requests per S seconds) on wallet login (per client IP and per
-    # username) and on redemption (per verifier client); "0/1" turns one off.
+    # buckets "N/S" (N requests per S seconds) on wallet login (per username, and per client
+    # IP: looser, many citizens share a carrier NAT) and on redemption (per verifier client);
+    # "0/1" turns one off.
     metrics_token: SecretStr | None = None
     rate_login: str = "10/60"
+    rate_login_ip: str = "60/60"
     rate_redeem: str = "600/60"
 
     @model_validator(mode="after")

@@ -86,8 +86,8 @@ class JsonFormatter(logging.Formatter):
 class _Limit:
     method: str
     path: str
-    buckets: TokenBuckets
-    key: Callable[[Scope, bytes], list[str]]
+    # each (buckets, key function): a request takes a token from every bucket it keys into
+    rules: tuple[tuple[TokenBuckets, Callable[[Scope, bytes], str | None]], ...]
     reads_body: bool = False
 
 
@@ -96,8 +96,11 @@ def _client_ip(scope: Scope) -> str:
     return str(client[0]) if client else "-"
 
 
-def _login_keys(scope: Scope, body: bytes) -> list[str]:
-    keys = [f"ip:{_client_ip(scope)}"]
+def _ip_key(scope: Scope, _body: bytes) -> str:
+    return f"ip:{_client_ip(scope)}"
+
+
+def _username_key(_scope: Scope, body: bytes) -> str | None:
     username: Any = None
     try:
         if body.startswith(b"{"):
@@ -107,26 +110,27 @@ def _login_keys(scope: Scope, body: bytes) -> list[str]:
     except (ValueError, UnicodeDecodeError, AttributeError):
         username = None
     if isinstance(username, str) and username:
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        keys.append(f"user:{digest}")
-    return keys
+        return "user:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return None
 
 
-def _verifier_client_key(scope: Scope, _body: bytes) -> list[str]:
+def _verifier_client_key(scope: Scope, _body: bytes) -> str:
     auth = dict(scope.get("headers") or []).get(b"authorization", b"")
-    # keyed on a digest of the credential: the secret itself never sits in memory twice
-    return [f"client:{hashlib.sha256(auth).hexdigest()[:32]}"]
+    # keyed on a digest of the credential: the secret itself is not kept
+    return f"client:{hashlib.sha256(auth).hexdigest()[:32]}"
 
 
 def _limits(service: str, settings: BaseServiceSettings,
             now: Callable[[], float]) -> list[_Limit]:
     if service != "wallet":
         return []
-    login = TokenBuckets(parse_rate(settings.rate_login), now=now)
+    by_ip = TokenBuckets(parse_rate(settings.rate_login_ip), now=now)
+    by_user = TokenBuckets(parse_rate(settings.rate_login), now=now)
     redeem = TokenBuckets(parse_rate(settings.rate_redeem), now=now)
-    return [_Limit("POST", "/v1/login", login, _login_keys, reads_body=True),
-            _Limit("POST", "/login", login, _login_keys, reads_body=True),
-            _Limit("POST", "/v1/presentations/redeem", redeem, _verifier_client_key)]
+    login = ((by_ip, _ip_key), (by_user, _username_key))
+    return [_Limit("POST", "/v1/login", login, reads_body=True),
+            _Limit("POST", "/login", login, reads_body=True),
+            _Limit("POST", "/v1/presentations/redeem", ((redeem, _verifier_client_key),))]
 
 
 def _route_template(scope: Scope) -> str:
@@ -190,8 +194,11 @@ class _OpsMiddleware:
         body = b""
         if limit.reads_body:
             body, receive = await _buffer(receive)
-        wait = max((limit.buckets.take(k) for k in limit.key(scope, body[:_MAX_LOGIN_BODY])),
-                   default=0.0)
+        wait = 0.0
+        for buckets, key_of in limit.rules:
+            key = key_of(scope, body[:_MAX_LOGIN_BODY])
+            if key is not None:
+                wait = max(wait, buckets.take(key))
         if wait <= 0:
             return None, receive
         after = retry_after(wait)

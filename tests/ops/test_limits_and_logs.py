@@ -20,7 +20,7 @@ from wallet.demo import DEMO_PASSWORD, DEMO_USER
 @pytest.fixture
 def small(db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
     yield from build_env(db_url, clock, with_issuer=False, rate_login="2/60",
-                         rate_redeem="1/30")
+                         rate_login_ip="5/60", rate_redeem="1/30")
 
 
 def test_token_bucket_refills_with_time() -> None:
@@ -33,16 +33,22 @@ def test_token_bucket_refills_with_time() -> None:
     assert buckets.take("k") == 0.0
 
 
-def test_login_is_limited_per_client_and_per_username(small: Env) -> None:
+def test_login_is_limited_per_username_and_per_client(small: Env) -> None:
     body = {"username": "nobody", "password": "wrong password"}
     codes = [small.http.post("/wallet/v1/login", json=body).status_code for _ in range(2)]
-    assert codes[:2] == [401, 401]
+    assert codes == [401, 401]
     r = small.http.post("/wallet/v1/login", json=body)
     assert r.status_code == 429 and r.json()["code"] == "rate_limited"
     assert 1 <= int(r.headers["retry-after"]) <= 30
-    # the form login shares the buckets
+    # the form login shares the buckets (the username is read from the form)
     r = small.http.post("/wallet/login", data=body, follow_redirects=False)
     assert r.status_code == 429
+    # another username from the same client: its own bucket, until the client's (every
+    # attempt, refused ones too, takes a token from it) runs out
+    other = {"username": "somebody", "password": "wrong password"}
+    assert small.http.post("/wallet/v1/login", json=other).status_code == 401
+    r = small.http.post("/wallet/v1/login", json=other)
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 12
 
 
 def test_redemption_is_limited_per_verifier_client(small: Env) -> None:
