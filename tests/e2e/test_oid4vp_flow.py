@@ -406,3 +406,33 @@ def test_roadside_answers_with_a_vehicle_license(world: Env) -> None:
     verdict = _status(env, req, police)["verdict"]
     assert verdict["valid"], verdict
     assert set(verdict["claims"]) == {"plate_number", "owner_name", "vehicle_type"}
+
+
+def test_citizen_page_needs_its_csrf_token(world: Env) -> None:
+    """The page's respond form is a state change: without the page's CSRF token, refused."""
+    import re
+
+    env = world
+    req = _request(env)
+    try:
+        login = env.http.get("/wallet/")
+        form_token = re.search(r'name="form_token" value="([^"]+)"', login.text)
+        assert form_token
+        r = env.http.post("/wallet/login", data={"username": DEMO_USER,
+                                                 "password": DEMO_PASSWORD,
+                                                 "form_token": form_token.group(1)},
+                          follow_redirects=False)
+        assert r.status_code == 303, r.text
+        page = env.http.get("/wallet/scan", params={"uri": req["qr_payload"]})
+        assert page.status_code == 200 and "示范酒店" in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf
+        form = {"uri": req["qr_payload"], "decision": "refuse"}
+        r = env.http.post("/wallet/scan/respond", data={**form, "csrf": "forged"})
+        assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+        assert _status(env, req)["state"] == "pending"
+        r = env.http.post("/wallet/scan/respond", data={**form, "csrf": csrf.group(1)})
+        assert r.status_code == 200 and 'data-sent="access_denied"' in r.text
+        assert _status(env, req)["state"] == "refused"
+    finally:
+        env.http.cookies.clear()  # the module's other tests use bearer tokens only
