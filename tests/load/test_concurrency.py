@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -77,6 +78,13 @@ def test_one_qr_is_accepted_once_across_two_verifiers(pg_world: Env, mode: str) 
     print(f"{mode}: {ATTEMPTS} attempts, {len(accepted)} accepted, {seconds:.1f} s")
     assert len(verdicts) == ATTEMPTS
     assert len(accepted) == 1
+    refused = Counter(next(c["code"] for c in v["checks"] if not c["ok"])
+                      for v in verdicts if not v["valid"])
+    print(f"{mode}: refused by {dict(refused)}")
+    if mode == "offline":
+        assert refused == {"replayed": ATTEMPTS - 1}
+    else:
+        assert sum(refused.values()) == ATTEMPTS - 1 and "replayed" not in refused
 
 
 def _principal() -> Principal:
