@@ -270,6 +270,8 @@ def install(app: FastAPI, *, service: str, settings: BaseServiceSettings,
 
     def metrics_page(request: Request) -> Response:
         host = request.client.host if request.client else ""
+        if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+            host = ""  # came through a proxy on this host: not a local caller
         auth = request.headers.get("authorization", "")
         bearer = auth[7:] if auth[:7].lower() == "bearer " else ""
         if host not in _LOOPBACK and not (

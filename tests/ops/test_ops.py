@@ -48,6 +48,23 @@ def test_metrics_need_loopback_or_the_token(world: Env) -> None:
     assert world.http.get("/verifier/metrics", headers=OPS).status_code == 200
 
 
+def test_metrics_from_loopback_unless_proxied() -> None:
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from core.settings import BaseServiceSettings
+    from core.web import install_problem_handlers
+    from elicense import ops
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    ops.install(app, service="verifier", engine=None, settings=BaseServiceSettings())
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        assert client.get("/metrics").status_code == 200
+        r = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert r.status_code == 403
+
+
 def test_metrics_count_issuance_verification_and_replays(world: Env) -> None:
     env = world
     r = env.http.post("/wallet/v1/login", json={"username": DEMO_USER,
