@@ -45,10 +45,11 @@ def run(
     import uvicorn
 
     from elicense.app import prepare
+    from elicense.ops import LOG_CONFIG
 
     prepare()
     uvicorn.run("elicense.app:create_combined_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", log_config=LOG_CONFIG)
 
 
 @app.command()

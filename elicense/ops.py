@@ -44,7 +44,7 @@ from core.web import PROBLEM_JSON
 from elicense.ops_metrics import ServiceMetrics
 from elicense.ratelimit import TokenBuckets, parse_rate, retry_after
 
-__all__ = ["CSP", "JsonFormatter", "install", "security_headers"]
+__all__ = ["CSP", "LOG_CONFIG", "JsonFormatter", "install", "security_headers"]
 
 access_log = logging.getLogger("elicense.access")
 
@@ -80,6 +80,24 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
+# ``logging.config.dictConfig`` for ``uvicorn.run(log_config=...)``: everything as JSON
+# lines on stderr; uvicorn's own access log is off (it prints raw paths and query strings,
+# which can carry ids and tokens) — ``elicense.access`` replaces it.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "elicense.ops.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "elicense": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "keys": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
 
 
 @dataclass(frozen=True)
