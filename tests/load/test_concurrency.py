@@ -3,7 +3,8 @@
 - one QR, 1,000 verification attempts spread over two verifier app instances (each its
   own event loop and thread pool, one shared database), fired from 64 threads: exactly
   one accepted verdict — for an online ``ELR1:`` QR (the wallet's once-only redemption)
-  and for an offline ``ELV1:`` QR (the verifier's replay store);
+  and for an offline ``ELV1:`` QR (the verifier's replay store), also when one instance
+  gets the presentation and the other its ECDSA (r, n-s) twin;
 - 20 bulk imports at once: every credential issued, status indices unique;
 - one Idempotency-Key from 20 threads: one credential.
 """
@@ -25,6 +26,8 @@ from starlette.testclient import TestClient
 import verifier.app as vapp
 from core.clock import FixedClock
 from core.db import make_engine
+from core.jose import b64u_decode, b64u_encode
+from core.qr import decode_offline, encode_offline
 from issuer import bulk
 from issuer.models import Credential
 from issuer.oauth import Principal, agency_scopes
@@ -37,6 +40,7 @@ from wallet.demo import DEMO_PASSWORD, DEMO_USER
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ATTEMPTS = 1000
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 THREADS = 64
 HOTEL = {"Authorization": "Bearer demo-hotel-key"}
 
@@ -53,14 +57,16 @@ def _qr(env: Env, mode: str) -> str:
     return str(r.json()["payload"])
 
 
-def _storm(env: Env, qr: str) -> tuple[list[dict[str, Any]], float]:
+def _storm(env: Env, *qrs: str) -> tuple[list[dict[str, Any]], float]:
+    """``ATTEMPTS`` verifications; attempt i sends ``qrs[i % len(qrs)]`` to instance i % 2."""
     settings = vapp.Settings(database_url=env.settings.database_url, public_url=PUBLIC_URL)
     workers = [TestClient(vapp.create_app(settings, http=env.http, clock=env.clock))
                for _ in range(2)]
     with workers[0], workers[1]:
         def fire(i: int) -> dict[str, Any]:
             r = workers[i % 2].post("/v1/verify", headers=HOTEL,
-                                    json={"scenario": "hotel_checkin", "qr": qr})
+                                    json={"scenario": "hotel_checkin",
+                                          "qr": qrs[i % len(qrs)]})
             assert r.status_code == 200, r.text
             body: dict[str, Any] = r.json()
             return body
@@ -85,6 +91,23 @@ def test_one_qr_is_accepted_once_across_two_verifiers(pg_world: Env, mode: str) 
         assert refused == {"replayed": ATTEMPTS - 1}
     else:
         assert sum(refused.values()) == ATTEMPTS - 1 and "replayed" not in refused
+
+
+def test_offline_qr_and_its_ecdsa_twin_on_two_verifiers_accept_once(pg_world: Env) -> None:
+    """The KB-JWT's (r, n-s) twin is a second valid encoding of the same presentation: one
+    instance gets only the original, the other only the twin; one is accepted in all."""
+    presentation = decode_offline(_qr(pg_world, "offline"))
+    sig = b64u_decode(presentation[presentation.rindex(".") + 1:])
+    assert len(sig) == 64  # ES256 holder key (wallet default)
+    s = int.from_bytes(sig[32:], "big")
+    twin = presentation[:presentation.rindex(".") + 1] + b64u_encode(
+        sig[:32] + (P256_N - s).to_bytes(32, "big"))
+    verdicts, _seconds = _storm(pg_world, encode_offline(presentation), encode_offline(twin))
+    accepted = [v for v in verdicts if v["valid"]]
+    assert len(accepted) == 1
+    refused = Counter(next(c["code"] for c in v["checks"] if not c["ok"])
+                      for v in verdicts if not v["valid"])
+    assert refused == {"replayed": ATTEMPTS - 1}
 
 
 def _principal() -> Principal:
