@@ -131,3 +131,28 @@ def test_request_id_is_echoed_or_generated(world: Env) -> None:
     assert len(generated.headers["x-request-id"]) == 32
     assert world.http.get("/wallet/healthz").headers["x-request-id"] != \
         generated.headers["x-request-id"]
+
+
+def test_readyz_names_what_is_missing(db_url: str) -> None:
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from core.db import make_engine
+    from core.settings import BaseServiceSettings
+    from elicense import ops
+
+    def ready(service: str, url: str) -> tuple[int, list[str]]:
+        engine = make_engine(url)
+        app = FastAPI()
+        ops.install(app, service=service, engine=engine, settings=BaseServiceSettings())
+        try:
+            with TestClient(app) as client:
+                r = client.get("/readyz")
+        finally:
+            engine.dispose()
+        return r.status_code, r.json().get("failed", [])
+
+    assert ready("issuer", db_url) == (503, ["keys"])  # migrated, never bootstrapped
+    assert ready("wallet", db_url) == (200, [])
+    gone = "postgresql://nobody@127.0.0.1:1/nothing"  # nothing listens on port 1
+    assert ready("wallet", gone) == (503, ["database"])
