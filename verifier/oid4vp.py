@@ -14,6 +14,8 @@ OpenID4VP §5, §8.2, §8.6; profile in docs/interop.md §4 and §6).
   same verdict pipeline as a QR (``Verifier.verify_presentation``: trust, signature,
   key binding with ``nonce`` = the request's and ``aud`` = the client_id, status, policy,
   replay, record). An error response (``access_denied``) is recorded as ``refused``.
+- ``purge``: requests (their verdicts hold disclosed claims) are deleted ``RETAIN_S`` after
+  they expire, on the way of each new request.
 - ``org_metadata``: what a wallet's registry reads at the client_id URL (name, scenarios,
   the request-signing JWKS).
 
@@ -30,7 +32,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from core.oid4vp import (
@@ -57,11 +59,14 @@ from verifier.policies import Scenario
 from verifier.service import Verifier
 from verifier.settings import Settings
 
-__all__ = ["KEY_ALG", "TypeClaims", "create_request", "dcql_for", "key_owner", "org_metadata",
-           "request_object", "respond", "status_of"]
+__all__ = ["KEY_ALG", "RETAIN_S", "TypeClaims", "create_request", "dcql_for", "key_owner",
+           "org_metadata", "purge", "request_object", "respond", "status_of"]
 
 KEY_ALG = "ES256"
 REQUEST_TTL_S = 300  # how long the staff page's request QR can be answered
+# An answered verdict holds the disclosed claims: kept only for the staff page to show it,
+# then deleted (what a scenario keeps for longer is in its verification record).
+RETAIN_S = 600
 
 
 def key_owner(org_id: str) -> str:
@@ -152,6 +157,7 @@ def create_request(*, verifier: Verifier, settings: Settings, principal: OrgPrin
     per_type = [type_claims(v, now) for v in vcts] if type_claims is not None else []
     query = dcql_for(scenario, vcts, [c for c in per_type if c is not None])
     with Session(verifier.engine) as db:
+        purge(db, now)
         owner = key_owner(principal.org_id)
         ensure_active(session=db, owner=owner, alg=KEY_ALG, settings=settings,
                       clock=verifier.clock)
@@ -170,6 +176,12 @@ def create_request(*, verifier: Verifier, settings: Settings, principal: OrgPrin
             "request_uri": f"{base}/request-object", "qr_payload": link,
             "png_base64": base64.b64encode(render_png(link)).decode("ascii"),
             "expires_at": now + ttl_s}
+
+
+def purge(db: Session, now: int) -> int:
+    """Delete requests ``RETAIN_S`` past their expiry (run with each new request)."""
+    result = db.execute(delete(Req).where(col(Req.expires_at) < now - RETAIN_S))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _get(db: Session, request_id: str) -> Req:

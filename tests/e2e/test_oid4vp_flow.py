@@ -57,10 +57,13 @@ def world(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 def _citizen(env: Env) -> dict[str, str]:
-    r = env.http.post("/wallet/v1/login", json={"username": DEMO_USER,
-                                                "password": DEMO_PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    # One login per module world: the wallet rate-limits logins per account.
+    if DEMO_USER not in env.tokens:
+        r = env.http.post("/wallet/v1/login", json={"username": DEMO_USER,
+                                                    "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        env.tokens[DEMO_USER] = r.json()["access_token"]
+    return {"Authorization": f"Bearer {env.tokens[DEMO_USER]}"}
 
 
 def _request(env: Env, scenario: str = "hotel_checkin",
@@ -436,3 +439,25 @@ def test_citizen_page_needs_its_csrf_token(world: Env) -> None:
         assert _status(env, req)["state"] == "refused"
     finally:
         env.http.cookies.clear()  # the module's other tests use bearer tokens only
+
+
+def test_answered_requests_are_deleted_after_their_retention(world: Env) -> None:
+    """A verdict holds the disclosed claims: gone RETAIN_S after the request expires."""
+    from verifier.oid4vp import RETAIN_S
+
+    env = world
+    citizen = _citizen(env)
+    req = _request(env, "internet_cafe", CAFE)
+    assert env.http.post("/wallet/v1/oid4vp/respond", headers=citizen, json={
+        "request_id": req["qr_payload"], "credential_id": _credential(env, "id_card"),
+        "consent": True}).status_code == 200
+    delta = req["expires_at"] - env.clock.now() + RETAIN_S
+    env.clock.advance(delta)
+    try:
+        assert _status(env, req, CAFE)["verdict"]["valid"]  # still there at the edge
+        env.clock.advance(1)
+        _request(env, "internet_cafe", CAFE)  # a new request purges the old ones
+        r = env.http.get(f"/verifier/v1/requests/{req['id']}", headers=CAFE)
+        assert r.status_code == 404 and r.json()["code"] == "oid4vp_request_not_found"
+    finally:
+        env.clock.advance(-delta - 1)
