@@ -38,7 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import Forbidden, RateLimited, ServiceUnavailable
+from core.errors import Forbidden, PayloadTooLarge, RateLimited, ServiceUnavailable
 from core.settings import BaseServiceSettings
 from core.web import PROBLEM_JSON
 from elicense.ops_metrics import ServiceMetrics
@@ -55,7 +55,7 @@ CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; "
 _NO_CSP_ROUTES = {"/docs", "/docs/oauth2-redirect"}
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_MAX_LOGIN_BODY = 8192
+_MAX_LOGIN_BODY = 16384
 
 
 def security_headers(*, dev: bool, csp: bool) -> list[tuple[bytes, bytes]]:
@@ -211,10 +211,15 @@ class _OpsMiddleware:
             return None, receive
         body = b""
         if limit.reads_body:
-            body, receive = await _buffer(receive)
+            read, receive = await _buffer(receive, limit=_MAX_LOGIN_BODY)
+            if read is None:  # a login form is tiny: refuse before buffering more
+                too_big = PayloadTooLarge("login body too large")
+                return JSONResponse(too_big.to_problem(instance=scope["path"]),
+                                    status_code=413, media_type=PROBLEM_JSON), receive
+            body = read
         wait = 0.0
         for buckets, key_of in limit.rules:
-            key = key_of(scope, body[:_MAX_LOGIN_BODY])
+            key = key_of(scope, body)
             if key is not None:
                 wait = max(wait, buckets.take(key))
         if wait <= 0:
@@ -226,15 +231,19 @@ class _OpsMiddleware:
         return response, receive
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole body, and a ``receive`` that replays it to the app."""
+async def _buffer(receive: Receive, *, limit: int) -> tuple[bytes | None, Receive]:
+    """Read the whole body (None past ``limit`` bytes), and a ``receive`` that replays it."""
     chunks: list[bytes] = []
+    size = 0
     more = True
     while more:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None, receive
         more = message.get("more_body", False)
     body = b"".join(chunks)
     sent = False

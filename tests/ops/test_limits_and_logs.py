@@ -51,6 +51,12 @@ def test_login_is_limited_per_username_and_per_client(small: Env) -> None:
     assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 12
 
 
+def test_login_body_is_bounded_before_it_is_buffered(small: Env) -> None:
+    body = {"username": "x", "password": "p" * 20_000}
+    r = small.http.post("/wallet/v1/login", json=body)
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
 def test_redemption_is_limited_per_verifier_client(small: Env) -> None:
     auth = {"Authorization": f"Bearer {VERIFIER_SECRET}"}
     body = {"token": "ELR1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nonce": "n", "aud": "a",
