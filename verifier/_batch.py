@@ -8,11 +8,14 @@ writer takes everything queued and does it in *one* transaction (a multi-row ``I
 CONFLICT DO NOTHING RETURNING`` for the replay store, an ``executemany`` for the records),
 then wakes each request with whether its presentation was the first. Latency is one commit;
 throughput is many verifications per commit. For SQLite, writers in other processes take
-turns on a lock file (``verifier._writelock``).
+turns on a lock file (``verifier._writelock``). An ``async`` caller (the HTTP endpoint)
+awaits ``write_async`` instead of parking a thread: the writer wakes each event loop once
+per batch (one ``call_soon_threadsafe``), not each request thread one by one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -36,14 +39,16 @@ Finish = Callable[[bool | None], dict[str, Any] | None]
 _RECORDS = VerifierRecord.__table__.insert()  # type: ignore[attr-defined]
 _STOP: Any = object()
 IDLE_RELEASE_S = 0.5
+# Who waits for an item: a thread (concurrent Future) or a coroutine (asyncio Future).
+Waiter = Future[bool | None] | asyncio.Future[bool | None]
+Item = tuple[dict[str, Any] | None, Finish, Waiter]
 
 
 class WriteBatcher:
     def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
         self._engine = engine
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any] | None, Finish,
-                                             Future[bool | None]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self._lock = write_lock(engine)
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
@@ -55,6 +60,14 @@ class WriteBatcher:
         self._ensure_thread()
         self._queue.put((replay, finish, fut))
         return fut.result()
+
+    async def write_async(self, replay: dict[str, Any] | None, finish: Finish
+                          ) -> bool | None:
+        """``write`` for a coroutine: the event loop serves other requests meanwhile."""
+        fut: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
+        self._ensure_thread()
+        self._queue.put((replay, finish, fut))
+        return await fut  # queued: the write happens even if this request is cancelled
 
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -92,13 +105,11 @@ class WriteBatcher:
                     break
                 items.append(item)
             try:
-                results = self._commit(items)
+                results: list[Any] = self._commit(items)
+                failed = False
             except BaseException as exc:  # the database failed: every waiter learns it
-                for _replay, _finish, fut in items:
-                    fut.set_exception(exc)
-                continue
-            for (_replay, _finish, fut), outcome in zip(items, results, strict=True):
-                fut.set_result(outcome)
+                results, failed = [exc] * len(items), True
+            _wake([fut for _r, _f, fut in items], results, failed=failed)
 
     def _release(self) -> None:
         conn, self._conn = self._conn, None
@@ -109,8 +120,7 @@ class WriteBatcher:
                 log.warning("verifier writer: closing a broken connection failed",
                             exc_info=True)
 
-    def _commit(self, items: list[tuple[dict[str, Any] | None, Finish, Any]]
-                ) -> list[bool | None]:
+    def _commit(self, items: list[Item]) -> list[bool | None]:
         if self._conn is None or self._conn.closed:
             # The writer keeps one connection: no pool checkout / reset per batch.
             self._conn = self._engine.connect()
@@ -122,8 +132,7 @@ class WriteBatcher:
             self._release()  # a broken connection is replaced on the next batch
             raise
 
-    def _write(self, conn: Connection, items: list[tuple[dict[str, Any] | None, Finish, Any]]
-               ) -> list[bool | None]:
+    def _write(self, conn: Connection, items: list[Item]) -> list[bool | None]:
         rows = [r for r, _f, _fut in items if r is not None]
         firsts = iter(insert_many(conn, rows) if rows else [])
         results: list[bool | None] = []
@@ -137,3 +146,30 @@ class WriteBatcher:
         if records:
             conn.execute(_RECORDS, records)
         return results
+
+
+def _wake(waiters: list[Waiter], results: list[Any], *, failed: bool) -> None:
+    """Threads directly; coroutines with one hop onto each event loop for the batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+    for fut, outcome in zip(waiters, results, strict=True):
+        if isinstance(fut, asyncio.Future):
+            by_loop.setdefault(fut.get_loop(), []).append((fut, outcome))
+        elif failed:
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
+    for loop, pending in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, pending, failed)
+        except RuntimeError:  # pragma: no cover - that loop has closed: nobody waits
+            log.warning("verifier writer: an event loop closed with writes pending")
+
+
+def _settle(pending: list[tuple[asyncio.Future[Any], Any]], failed: bool) -> None:
+    for fut, outcome in pending:
+        if fut.done():  # the waiting request was cancelled (client gone)
+            continue
+        if failed:
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)

@@ -38,8 +38,10 @@ def scenarios(verifier: VerifierDep) -> dict[str, Any]:
 
 
 @router.post("/verify", response_class=Response)
-def verify(body: VerifyRequest, verifier: VerifierDep, org: OrgDep) -> Response:
-    verdict = verifier.verify_qr(principal=org, scenario_id=body.scenario, qr=body.qr)
+async def verify(body: VerifyRequest, verifier: VerifierDep, org: OrgDep) -> Response:
+    # async: the checks run in a worker thread, the commit is awaited on the event loop.
+    verdict = await verifier.verify_qr_async(principal=org, scenario_id=body.scenario,
+                                             qr=body.qr)
     # The verdict is plain JSON already: serialise it directly (no response-model pass).
     return Response(orjson.dumps(verdict.to_json()), media_type="application/json")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete
@@ -56,6 +57,17 @@ def insert_once(conn: Connection, *, digest: str, nonce: str | None,
     return True  # pragma: no cover
 
 
+@lru_cache(maxsize=512)
+def _many_sql(dialect: str, n: int) -> str:
+    """The multi-row insert for ``n`` rows, as driver SQL: SQLAlchemy would compile a new
+    ``INSERT … VALUES`` (not cacheable: the row count varies) for every batch."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    row = f"({mark}, {mark}, {mark})"
+    rows = ", ".join([row] * n)  # placeholders only: the values are bound by the driver
+    return ("INSERT INTO verifier_replay (digest, nonce_key, expires_at) VALUES "  # noqa: S608
+            f"{rows} ON CONFLICT DO NOTHING RETURNING digest")
+
+
 def replay_row(*, digest: str, nonce: str | None, expires_at: int) -> dict[str, Any]:
     return {"digest": digest, "nonce_key": _nonce_key(digest, nonce), "expires_at": expires_at}
 
@@ -74,9 +86,11 @@ def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bool]:
             unique.append(row)
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite") and unique:
-        ins = pg_insert(_TABLE) if dialect == "postgresql" else sqlite_insert(_TABLE)
-        stmt = ins.values(unique).on_conflict_do_nothing().returning(_TABLE.c.digest)
-        inserted = {r[0] for r in conn.execute(stmt)}
+        params: list[Any] = []
+        for r in unique:
+            params += (r["digest"], r["nonce_key"], r["expires_at"])
+        sql = _many_sql(dialect, len(unique))
+        inserted = {r[0] for r in conn.exec_driver_sql(sql, tuple(params))}
     else:
         inserted = {r["digest"] for r in unique
                     if insert_once(conn, digest=r["digest"], nonce=None,

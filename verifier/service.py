@@ -16,11 +16,13 @@ only filtered by the policy. Plain Python over an engine, no FastAPI (STYLE habi
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 
 from core.clock import Clock
@@ -42,7 +44,7 @@ from core.errors import (
 from core.jose import b64u_decode, json_loads
 from core.qr import parse_payload
 from core.statuslist import INVALID, SUSPENDED, VALID, status_reference
-from verifier._batch import WriteBatcher
+from verifier._batch import Finish, WriteBatcher
 from verifier.errors import RedeemFailed, StatusUnavailable, TypeNotTrusted
 from verifier.orgs import OrgPrincipal, require_scenario
 from verifier.policies import Policies, Scenario
@@ -101,6 +103,29 @@ class Verifier:
                   presented: tuple[str, str, str] | None = None) -> Verdict:
         """Authorisation problems raise (404 ``unknown_scenario``, 403
         ``scenario_not_allowed``); anything wrong with the QR is a verdict."""
+        verdict, replay, finish = self.check(principal=principal, scenario_id=scenario_id,
+                                             qr=qr, presented=presented)
+        # The replay row and the record are committed together, grouped with concurrent
+        # verifications (verifier._batch): one commit for many verifications.
+        self._writer.write(replay, finish)
+        return verdict
+
+    async def verify_qr_async(self, *, principal: OrgPrincipal, scenario_id: str,
+                              qr: str) -> Verdict:
+        """``verify_qr`` for the HTTP endpoint: the checks in a worker thread (they may
+        fetch a trust or status list, or redeem an online QR), the commit awaited on the
+        event loop: no thread sits waiting for the database."""
+        verdict, replay, finish = await anyio.to_thread.run_sync(functools.partial(
+            self.check, principal=principal, scenario_id=scenario_id, qr=qr))
+        await self._writer.write_async(replay, finish)
+        return verdict
+
+    def check(self, *, principal: OrgPrincipal, scenario_id: str, qr: str,
+              presented: tuple[str, str, str] | None = None
+              ) -> tuple[Verdict, dict[str, Any] | None, Finish]:
+        """Every check but replay: the verdict so far, the replay row (None when the
+        presentation did not verify) and ``finish``, which the writer calls with the replay
+        outcome; the verdict is complete once the write is committed."""
         scenario = self.policies.get(scenario_id)
         require_scenario(principal, scenario.id)
         now = self.clock.now()
@@ -120,7 +145,7 @@ class Verifier:
                 expires_at=now + scenario.max_presentation_age_s + 2 * self.leeway)
 
         def finish(first: bool | None) -> dict[str, Any] | None:
-            # In the writer thread, once the replay outcome is known (this thread waits).
+            # In the writer thread, once the replay outcome is known (the caller waits).
             if first is not None:
                 if first:
                     verdict.passed("replay")
@@ -131,10 +156,7 @@ class Verifier:
             return record_values(org_id=principal.org_id, scenario=scenario,
                                  verdict=verdict, claims=claims)
 
-        # The replay row and the record are committed together, grouped with concurrent
-        # verifications (verifier._batch): one commit for many verifications.
-        self._writer.write(replay, finish)
-        return verdict
+        return verdict, replay, finish
 
     # --- the checks ------------------------------------------------------------------
 
