@@ -461,3 +461,36 @@ def test_answered_requests_are_deleted_after_their_retention(world: Env) -> None
         assert r.status_code == 404 and r.json()["code"] == "oid4vp_request_not_found"
     finally:
         env.clock.advance(-delta - 1)
+
+
+def test_wallet_refuses_a_license_the_scenario_does_not_take(world: Env) -> None:
+    env = world
+    req = _request(env)
+    r = env.http.post("/wallet/v1/oid4vp/respond", headers=_citizen(env), json={
+        "request_id": req["qr_payload"], "credential_id": _credential(env, "driving_license"),
+        "consent": True})
+    assert r.status_code == 422 and r.json()["code"] == "scenario_not_applicable"
+    assert _status(env, req)["state"] == "pending"  # the citizen may still pick another
+
+
+def test_verifier_refuses_a_license_type_the_scenario_does_not_take(world: Env) -> None:
+    """A hand-made answer with the dog license to the internet café: ``type_allowed``."""
+    env = world
+    req = _request(env, "internet_cafe", CAFE)
+    row = _row(env, req["id"])
+    from wallet.holder import holder_signer
+
+    with Session(env.engine) as db:
+        cred = db.get(Credential, _credential(env, "dog_license"))
+        assert cred is not None
+        copy = db.exec(select(Copy).where(Copy.credential_id == cred.id)).first()
+        assert copy is not None
+        signer = holder_signer(db=db, user_id=cred.user_id, kid=copy.holder_kid,
+                               settings=env.settings)
+        presentation = present(copy.sd_jwt, disclose=["owner_name"], holder=signer,
+                               nonce=row.nonce, aud=row.client_id, iat=env.clock.now())
+    form = direct_post_form(build_vp_token("internet_cafe", presentation), req["id"])
+    assert env.http.post(f"/verifier/v1/requests/{req['id']}/response",
+                         data=form).status_code == 200
+    verdict = _status(env, req, CAFE)["verdict"]
+    assert not verdict["valid"] and _checks(verdict)["type_allowed"] == "type_not_allowed"
