@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from pathlib import Path
 
 from fastapi.routing import APIRoute
 
@@ -13,7 +14,10 @@ from tests.wallet.conftest import Env
 from wallet.demo import DEMO_PASSWORD, DEMO_USER
 from wallet.deps import COOKIE
 
-PAGE_MODULES = ("issuer.pages", "wallet.pages", "wallet.consent_pages", "verifier.pages")
+# every ``*pages.py`` module of the services: a new page module is picked up by itself
+PAGE_MODULES = tuple(sorted(
+    f"{pkg}.{path.stem}" for pkg in ("issuer", "wallet", "verifier")
+    for path in (Path(__file__).parents[2] / pkg).glob("*pages.py")))
 # path template -> concrete path posted (path parameters filled with plausible values)
 FORMS = {
     "/issuer/logout": "/issuer/logout",
@@ -24,13 +28,14 @@ FORMS = {
     "/issuer/subscriptions/{sub_id}/delete": "/issuer/subscriptions/1/delete",
     "/wallet/requests/{request_id}/{decision}": "/wallet/requests/x/approve",
     "/wallet/access/{log_id}/report": "/wallet/access/1/report",
+    "/wallet/scan/respond": "/wallet/scan/respond",
     "/wallet/logout": "/wallet/logout",  # last: it clears the cookie whatever happens
 }
 # The wallet's login form carries a pre-login token (login CSRF), checked below; the
 # issuer's agency login has none (its session cookie is SameSite=Strict).
 LOGINS = {"/issuer/login", "/wallet/login"}
 FIELDS = {"type": "id_card", "claims": "{}", "url": "https://example.org/hook",
-          "events": "issued"}
+          "events": "issued", "uri": "openid4vp://?client_id=x", "decision": "refuse"}
 
 
 def _page_posts() -> set[str]:
@@ -44,6 +49,7 @@ def _page_posts() -> set[str]:
 
 
 def test_every_page_form_is_listed() -> None:
+    assert {"issuer.pages", "wallet.pages", "wallet.consent_pages"} <= set(PAGE_MODULES)
     assert _page_posts() == set(FORMS) | LOGINS
 
 
