@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from core.db import migrate
 from core.settings import BaseServiceSettings
+from core.web import install_problem_handlers
 
 __all__ = ["SERVICES", "create_combined_app", "prepare"]
 
@@ -66,6 +67,9 @@ def create_combined_app() -> FastAPI:
 
     app = FastAPI(title="elicense (all-in-one)", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
+    # A path no mount takes (e.g. one with an encoded newline: Mount's ``.*`` stops there)
+    # is answered here: problem+json like every service error.
+    install_problem_handlers(app)
     for prefix, sub in subapps:
         app.mount(prefix, sub)
     # Root-level well-known paths a mounted service cannot serve itself (e.g. the issuer's

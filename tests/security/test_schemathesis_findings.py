@@ -4,9 +4,11 @@ without the ``slow`` fuzz run: each fails on the code before its fix."""
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from starlette.testclient import TestClient
 
 from core.clock import FixedClock
 from core.errors import NotFound
@@ -70,8 +72,6 @@ def test_the_problem_declarations_come_with_the_problem_handlers() -> None:
     def thing(n: int) -> dict[str, int]:
         raise NotFound("no such thing")
 
-    from starlette.testclient import TestClient
-
     with TestClient(app, base_url=PUBLIC) as http:
         r = http.get("/thing/1")
         assert r.status_code == 404 and r.headers["content-type"] == PROBLEM_JSON
@@ -79,3 +79,21 @@ def test_the_problem_declarations_come_with_the_problem_handlers() -> None:
     assert set(op["responses"]) == {"200", "422", "4XX"}
     assert op["responses"]["422"]["content"][PROBLEM_JSON]["schema"] == {
         "$ref": "#/components/schemas/Problem"}
+
+
+def test_the_all_in_one_app_answers_an_unmounted_path_with_problem_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Finding: /wallet/v1/credentials/%0A/qr escaped the /wallet mount (Mount's regex ``.*``
+    # stops at a newline) and the root app answered {"detail": "Not Found"} as plain JSON.
+    from core.db import migrate
+    from elicense.app import create_combined_app
+
+    url = f"sqlite:///{tmp_path / 'aio.db'}"
+    migrate(url)
+    monkeypatch.setenv("ELICENSE_DATABASE_URL", url)
+    with TestClient(create_combined_app(), base_url=PUBLIC) as http:
+        for path in ("/wallet/v1/credentials/%0A/qr", "/nowhere"):
+            r = http.post(path)
+            assert r.status_code in (404, 405), (path, r.text)
+            assert r.headers["content-type"] == PROBLEM_JSON, path
+            assert r.json()["code"] in ("not_found", "method_not_allowed")
