@@ -1,4 +1,4 @@
-"""schemathesis over each service's own OpenAPI document (issue 7, docs/security.md §6):
+"""schemathesis over each service's own OpenAPI document (issue 7, docs/security.md §7):
 for every documented operation of the issuer, wallet and verifier, generated requests
 (valid and invalid: hypothesis, ``max_examples`` per operation) go through the all-in-one
 app of the authorization matrix with the credentials of a role the matrix allows (public
@@ -11,7 +11,7 @@ operations anonymously), and every response must:
 - be RFC 9457 problem+json with a stable ``code`` when it is an error (``problem_json``).
 
 Findings are collected (not shrunk) and reported together per service; the counts of
-operations and cases run are printed (``-s``) for docs/security.md §6.
+operations and cases run are printed (``-s``) for docs/security.md §7.
 """
 
 from __future__ import annotations

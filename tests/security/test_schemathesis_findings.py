@@ -1,4 +1,4 @@
-"""Regression tests for what schemathesis found (docs/security.md §6), fast enough to run
+"""Regression tests for what schemathesis found (docs/security.md §7), fast enough to run
 without the ``slow`` fuzz run: each fails on the code before its fix."""
 
 from __future__ import annotations
