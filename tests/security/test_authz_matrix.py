@@ -423,6 +423,46 @@ def test_a_token_for_one_citizen_does_not_open_the_other_citizens_objects(world:
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
 
 
+def _console_login(world: World, agency: str) -> str:
+    world.http.cookies.clear()
+    r = world.http.post("/issuer/login", data={"client_id": f"demo-{agency}",
+                                               "client_secret": f"demo-{agency}-secret"},
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    m = re.search(r'name="csrf" value="([0-9a-f]+)"', world.http.get("/issuer/").text)
+    assert m
+    return m.group(1)
+
+
+def test_cookie_sessions_reach_only_their_own_objects(world: World) -> None:
+    # The pages' principals (session cookie + CSRF), which the table probes with bearer
+    # headers only: amr's console session cannot suspend psb's credential, a wrong CSRF
+    # token is refused, and citizen B's page session does not open citizen A's license.
+    cred = world.objects["cred"]
+    state = f"/issuer/v1/credentials/{cred}"
+    psb = world.for_role("agency_psb", "issuer")
+    before = world.http.get(state, headers=psb).json()
+    csrf = _console_login(world, "amr")
+    r = world.http.post(f"/issuer/credentials/{cred}/suspend", data={"csrf": csrf},
+                        follow_redirects=False)
+    assert r.status_code != 303 and ": credential_not_owned" in r.text
+    r = world.http.post(f"/issuer/credentials/{cred}/suspend", data={"csrf": "0" * 32},
+                        follow_redirects=False)
+    assert r.status_code == 403
+    assert world.http.get(state, headers=psb).json() == before
+    world.http.cookies.clear()
+    page = world.http.get("/wallet/")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert token
+    r = world.http.post("/wallet/login", data={"username": "bob", "password": "bob-password",
+                                               "form_token": token.group(1)},
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    r = world.http.get(f"/wallet/credentials/{world.objects['wcred']}", follow_redirects=False)
+    assert r.status_code == 303 and "11010519" not in r.text
+    world.http.cookies.clear()
+
+
 def test_doc_is_the_rendering() -> None:
     assert doc_section() == render(), (
         "docs/security.md is stale: run .venv/bin/python -m tests.security.test_authz_matrix")
