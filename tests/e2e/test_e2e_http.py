@@ -278,6 +278,72 @@ def test_issuer_key_rotation_is_followed(http: httpx.Client, server: Server) -> 
         assert v["valid"], v["checks"]
 
 
+def test_key_compromise_drill(http: httpx.Client, server: Server) -> None:
+    """docs/operations.md drill: a compromised issuer key is revoked with the CLI; it leaves
+    the JWKS, the re-signed trust list drops it, and after the verifiers' next trust refresh
+    credentials signed with it fail with ``unknown_key`` while the new key's verify."""
+    holder = generate_signer("ES256")
+    _, old = _issue_direct(http, "id_card", ID_CARD, holder)
+    old_kid = json.loads(base64.urlsafe_b64decode(old.split(".")[0] + "=="))["kid"]
+    rotated = server.cli("keys", "rotate", "--owner", "issuer")
+    assert rotated.returncode == 0, rotated.stderr
+    _, new = _issue_direct(http, "id_card", ID_CARD, holder)
+    revoked = server.cli("keys", "revoke", old_kid)
+    assert revoked.returncode == 0, revoked.stderr
+    assert old_kid not in {k["kid"] for k in http.get("/issuer/jwks.json").json()["keys"]}
+    signed = server.cli("trust", "sign", "--metadata",
+                        f"{server.url}/issuer/.well-known/jwt-vc-issuer", "--install")
+    assert signed.returncode == 0, signed.stderr
+    import time
+
+    time.sleep(2.2)  # ELICENSE_TRUST_REFRESH_S=1
+    v = _verify(http, HOTEL, "hotel_checkin", _qr(old, holder, "hotel_checkin", HOTEL_OFFLINE))
+    assert not v["valid"] and _check(v, "signature") == (False, "unknown_key")
+    v = _verify(http, HOTEL, "hotel_checkin", _qr(new, holder, "hotel_checkin", HOTEL_OFFLINE))
+    assert v["valid"], v["checks"]
+
+
+def test_type_a_under_a_scenario_for_type_b(http: httpx.Client) -> None:
+    """Advisory (issue 7): a genuine id_card shown under the dog-license scenario is refused
+    by the verdict's ``type_allowed`` check, through the HTTP API."""
+    holder = generate_signer("ES256")
+    _, sd_jwt = _issue_direct(http, "id_card", ID_CARD, holder)
+    v = _verify(http, CITY, "dog_license_check", _qr(sd_jwt, holder, "dog_license_check",
+                                                     ["name"]))
+    assert not v["valid"] and _check(v, "type_allowed") == (False, "type_not_allowed")
+    assert "name" not in v["claims"]
+
+
+INJECTIONS = ["' OR '1'='1", "1; DROP TABLE issuer_credential; --", "\" OR 1=1 --", "%' --"]
+
+
+@pytest.mark.parametrize("probe", INJECTIONS)
+def test_sql_injection_probes_are_plain_data(http: httpx.Client, probe: str) -> None:
+    """Search, login and API-key inputs reach the database only as bound parameters: a probe
+    matches nothing, authenticates nobody, and never yields a 500."""
+    agency = _agency(http)
+    r = http.get("/issuer/v1/credentials", params={"q": probe}, headers=agency)
+    assert r.status_code == 200 and r.json()["items"] == [] and r.json()["total"] == 0
+    r = http.post("/wallet/v1/login", json={"username": probe, "password": probe})
+    assert r.status_code == 401 and r.json()["code"] == "invalid_credentials"
+    r = http.post("/verifier/v1/verify", headers={"Authorization": f"Bearer {probe}"},
+                  json={"scenario": "hotel_checkin", "qr": "ELV1:00"})
+    assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
+    r = http.get(f"/issuer/v1/credentials/{probe}", headers=agency)
+    assert r.status_code in (404, 422) and "code" in r.json()
+    # the table is still there and still answers
+    assert http.get("/issuer/v1/credentials", headers=agency).status_code == 200
+
+
+def test_oversized_request_bodies_get_typed_errors(http: httpx.Client) -> None:
+    r = http.post("/verifier/v1/verify", headers=HOTEL,
+                  json={"scenario": "hotel_checkin", "qr": "ELV1:" + "0" * 2_000_000})
+    assert 400 <= r.status_code < 500 and r.json()["code"]
+    r = http.post("/verifier/v1/verify-image", headers=HOTEL, data={"scenario": "hotel_checkin"},
+                  files={"image": ("big.png", b"\x89PNG" + b"0" * 6_000_000, "image/png")})
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
 def test_type_not_trusted_after_trust_list_change(http: httpx.Client, server: Server,
                                                   tmp_path: Path) -> None:
     """Runs last: installs a trust list where psb may no longer issue dog licenses."""
