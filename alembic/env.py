@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 import logging.config
 
+from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel
 
-from alembic import context
 from core.db import make_engine
 
 # Every models module registers its tables on SQLModel.metadata; a package without models

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["DEV_KEY_ENCRYPTION_SECRET", "BaseServiceSettings"]
 
 # The only secret allowed to appear in source: refused outside dev mode (see below).
-DEV_KEY_ENCRYPTION_SECRET = "dev-only-key-encryption-secret-DO-NOT-USE-IN-PRODUCTION"
+DEV_KEY_ENCRYPTION_SECRET = "dev-only-key-encryption-secret-DO-NOT-USE-IN-PRODUCTION"  # noqa: S105
 _PLACEHOLDERS = {"", "changethis", "changeme", "secret", DEV_KEY_ENCRYPTION_SECRET}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -20,7 +21,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from alembic import command
 from core.db import ALEMBIC_DIR, make_engine, migrate
 
 MODELS = ("keys.models", "issuer.models", "wallet.models", "verifier.models")
