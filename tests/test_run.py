@@ -4,7 +4,6 @@ default, creates dev keys and demo data, and serves the issuer's JWKS with the a
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import free_port
+
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_elicense_run_serves_issuer_jwks(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
     env["ELICENSE_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     exe = Path(sys.executable).with_name("elicense")

@@ -5,18 +5,15 @@ that link on the wallet page, sees who asks and why, approves, and the staff pag
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Generator
-from pathlib import Path
 
 import pytest
 
 from core.clock import SystemClock
 from core.qr import decode_image
+from tests.support import CHROMIUM, free_port, require_chromium, serve
+from tests.support import CHROMIUM_ARGS as ARGS
 from tests.wallet.conftest import Env, build_env
-from tests.wallet.test_browser import ARGS, CHROMIUM, _free_port
 from wallet.demo import DEMO_CLAIMS, DEMO_PASSWORD, DEMO_USER, bootstrap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,13 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    import uvicorn
-
-    port = _free_port()
+    require_chromium()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The system clock: the pages and the server must agree on what "now" is.
     gen = build_env(db_url, SystemClock(), public_url=base, real_verifier=True,  # type: ignore[arg-type]
@@ -38,19 +30,8 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
     env = next(gen)
     try:
         bootstrap(env.settings, http=env.http)
-        server = uvicorn.Server(uvicorn.Config(env.app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        try:
+        with serve(env.app, port=port):
             yield base, env
-        finally:
-            server.should_exit = True
-            thread.join(10)
     finally:
         gen.close()
 

@@ -4,13 +4,8 @@ offer from the form and read its PIN, revoke it by hand, switch to English."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import threading
-import time
 from collections.abc import Generator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,31 +13,19 @@ from fastapi import FastAPI
 
 from core.clock import SystemClock
 from issuer.app import bootstrap, create_app
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serve
 
 from .conftest import id_card_claims, make_settings
 
-CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(db_url: str) -> Generator[str, None, None]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    import uvicorn
-
-    port = _free_port()
+    require_chromium()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(db_url).model_copy(update={"public_url": base})
     clock = SystemClock()
@@ -56,19 +39,8 @@ def served(db_url: str) -> Generator[str, None, None]:
 
     parent = FastAPI(lifespan=lifespan)
     parent.mount("/issuer", sub)
-    server = uvicorn.Server(uvicorn.Config(parent, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serve(parent, port=port, lifespan="auto"):
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_officer_issues_an_offer_and_revokes_it(served: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import free_port
+
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_elicense_run_logs_json_without_raw_paths(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
     env.update(ELICENSE_PUBLIC_URL=f"http://127.0.0.1:{port}", ELICENSE_EVENTS_POLL_S="0")
     exe = Path(sys.executable).with_name("elicense")

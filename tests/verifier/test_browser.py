@@ -5,10 +5,6 @@ reason in Chinese and English."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,33 +14,21 @@ from sqlmodel import Session
 
 from core.clock import FixedClock
 from core.qr import render_png
+from tests.support import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 from tests.verifier.test_api import _status_server
 from tests.verifier.world import World
 from verifier.app import create_app
 from verifier.orgs import add_api_key, add_staff, ensure_org
 from verifier.settings import Settings
 
-CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(world: World, db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    import uvicorn
-
+    require_chromium()
     with Session(world.engine) as s:
         ensure_org(session=s, org_id="demo-hotel", name_zh="示范酒店", name_en="Demo Hotel",
                    scenarios=["hotel_checkin"], now=clock.now())
@@ -55,23 +39,11 @@ def served(world: World, db_url: str, tmp_path: Path, clock: FixedClock) -> Iter
     trust.write_text(world.trust_jws)
     settings = Settings(database_url=db_url, trust_list_source=str(trust),
                         trust_anchor_jwk=json.dumps(world.anchor.public_jwk()))
-    port = _free_port()
     with _status_server(world) as http:
         root = FastAPI()
         root.mount("/verifier", create_app(settings, http=http, clock=clock))
-        server = uvicorn.Server(uvicorn.Config(root, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
+        with serve(root) as base:
+            yield base
 
 
 def test_upload_a_qr_image_and_see_the_verdict(served: str, world: World,

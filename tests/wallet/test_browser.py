@@ -3,42 +3,25 @@ license, show its QR, see it refresh, and decode the QR from a screenshot."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Generator
-from pathlib import Path
 
 import pytest
 
 from core.clock import SystemClock
 from core.qr import decode_image
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serve
 from tests.wallet.conftest import Env, build_env
 from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
 
-CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Chromium missing at {CHROMIUM} in CI")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    import uvicorn
-
-    port = _free_port()
+    require_chromium()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The system clock: the page and the server must agree on what "now" is.
     gen = build_env(db_url, SystemClock(), public_url=base, qr_refresh_s=2,  # type: ignore[arg-type]
@@ -48,19 +31,8 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
         if not env.has_issuer:
             pytest.skip("issuer.app not built yet")
         bootstrap(env.settings, http=env.http)
-        server = uvicorn.Server(uvicorn.Config(env.app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        try:
+        with serve(env.app, port=port):
             yield base, env
-        finally:
-            server.should_exit = True
-            thread.join(10)
     finally:
         gen.close()
 
