@@ -33,7 +33,7 @@ class Server:
 
 
 @contextmanager
-def running(workdir: Path, **extra_env: str) -> Iterator[Server]:
+def running(workdir: Path, *, workers: int = 1, **extra_env: str) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ,
@@ -45,7 +45,8 @@ def running(workdir: Path, **extra_env: str) -> Iterator[Server]:
                                          if p),
            **extra_env}
     log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen([str(BIN / "elicense"), "run", "--port", str(port)], env=env,
+    proc = subprocess.Popen([str(BIN / "elicense"), "run", "--port", str(port),
+                             "--workers", str(workers)], env=env,
                             cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
