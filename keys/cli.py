@@ -115,7 +115,10 @@ def jwks(owner: str = typer.Option(..., help="Whose public keys to print.")) -> 
 
 @app.command()
 def revoke(kid: str = typer.Argument(..., help="kid (RFC 7638 thumbprint) to revoke.")) -> None:
-    """Revoke a key: removed from the JWKS and never used to sign again."""
+    """Revoke a key: removed from the JWKS and never used to sign again.
+
+    A kid is base64url and may start with '-': put '--' before it
+    (``elicense keys revoke -- KID``), or the shell word is read as an option."""
     with _session() as (session, _):
         row = service.revoke(session=session, kid=kid, clock=SystemClock())
         typer.echo(f"{row.kid} {KeyState(row.state).value}")

@@ -288,7 +288,7 @@ def test_key_compromise_drill(http: httpx.Client, server: Server) -> None:
     rotated = server.cli("keys", "rotate", "--owner", "issuer")
     assert rotated.returncode == 0, rotated.stderr
     _, new = _issue_direct(http, "id_card", ID_CARD, holder)
-    revoked = server.cli("keys", "revoke", old_kid)
+    revoked = server.cli("keys", "revoke", "--", old_kid)
     assert revoked.returncode == 0, revoked.stderr
     assert old_kid not in {k["kid"] for k in http.get("/issuer/jwks.json").json()["keys"]}
     signed = server.cli("trust", "sign", "--metadata",
