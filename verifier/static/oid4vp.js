@@ -2,36 +2,14 @@
 // show its openid4vp:// QR, poll GET v1/requests/{id} until the wallet answers, show the
 // verdict. The staff session token is the one the scan page keeps in sessionStorage.
 "use strict";
+// $, TOKEN_KEY, token, api() and fillScenarios() come from staff_common.js.
 
-const $ = (id) => document.getElementById(id);
-const TOKEN_KEY = "elicense-verifier-token";
 const POLL_MS = 1000;
-let token = sessionStorage.getItem(TOKEN_KEY);
 let polling = null;
-
-async function api(path, options = {}) {
-  const headers = Object.assign({}, options.headers || {});
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const resp = await fetch(path, Object.assign({}, options, { headers }));
-  let body = null;
-  try { body = await resp.json(); } catch (e) { body = null; }
-  if (!resp.ok) {
-    const err = new Error((body && (body.detail || body.code)) || `HTTP ${resp.status}`);
-    err.code = body && body.code; err.status = resp.status;
-    throw err;
-  }
-  return body;
-}
 
 function showOrg(me) {
   $("org-name").textContent = `${me.name.zh} · ${me.name.en}`;
-  const sel = $("scenario");
-  sel.replaceChildren();
-  for (const s of me.scenarios) {
-    const opt = document.createElement("option");
-    opt.value = s.id; opt.textContent = `${s.name.zh} · ${s.name.en}`;
-    sel.append(opt);
-  }
+  fillScenarios(me);
   $("login-view").hidden = true; $("request-view").hidden = false; $("who").hidden = false;
 }
 

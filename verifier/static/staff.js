@@ -1,9 +1,8 @@
 // Staff page of the verifier (verifier/pages.py): login, scenario, camera / upload / paste,
 // verdict. Talks to the JSON API with the staff session token as a bearer token.
 "use strict";
+// $, TOKEN_KEY, token, api() and fillScenarios() come from staff_common.js.
 
-const $ = (id) => document.getElementById(id);
-const TOKEN_KEY = "elicense-verifier-token";
 
 const CHECK_NAMES = {
   envelope: ["二维码", "QR envelope"], signature: ["签名", "Signature"],
@@ -49,33 +48,12 @@ const CLAIM_NAMES = {
 };
 const both = (pair, fallback) => (pair ? `${pair[0]} ${pair[1]}` : fallback);
 
-let token = sessionStorage.getItem(TOKEN_KEY);
 let stream = null;
 let scanning = false;
 
-async function api(path, options = {}) {
-  const headers = Object.assign({}, options.headers || {});
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const resp = await fetch(path, Object.assign({}, options, { headers }));
-  let body = null;
-  try { body = await resp.json(); } catch (e) { body = null; }
-  if (!resp.ok) {
-    const err = new Error((body && (body.detail || body.code)) || `HTTP ${resp.status}`);
-    err.code = body && body.code; err.status = resp.status;
-    throw err;
-  }
-  return body;
-}
-
 function showOrg(me) {
   $("org-name").textContent = `${me.name.zh} · ${me.name.en}${me.staff ? " · " + me.staff : ""}`;
-  const sel = $("scenario");
-  sel.replaceChildren();
-  for (const s of me.scenarios) {
-    const opt = document.createElement("option");
-    opt.value = s.id; opt.textContent = `${s.name.zh} · ${s.name.en}`;
-    sel.append(opt);
-  }
+  fillScenarios(me);
   $("login-view").hidden = true; $("verify-view").hidden = false; $("who").hidden = false;
 }
 
