@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from core.clock import FixedClock
 from core.db import make_engine, migrate
+from tests.support import pg_database
 
-PG_ADMIN_URL = os.environ.get("ELICENSE_TEST_POSTGRES_URL", "")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 NOW = 1_790_000_000  # 2026-09-21, a fixed "now" for deterministic tests
 
 
@@ -37,27 +34,11 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _pg_url(db: str) -> str:
-    base, _, _ = PG_ADMIN_URL.rpartition("/")
-    return f"{base}/{db}"
-
-
 @pytest.fixture(scope="session")
 def _pg_template() -> Iterator[str]:
-    if not PG_ADMIN_URL:
-        if IN_CI:
-            pytest.fail("CI=true but ELICENSE_TEST_POSTGRES_URL is not set: .ci/run must "
-                        "start PostgreSQL")
-        pytest.skip("PostgreSQL not started (set ELICENSE_TEST_POSTGRES_URL, see .ci/run)")
-    name = f"tmpl_{_worker()}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    migrate(_pg_url(name))
-    yield name
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database(f"tmpl_{_worker()}") as url:
+        migrate(url)
+        yield url.rpartition("/")[2]
 
 
 def _fresh_sqlite(template: Path, tmp_path: Path) -> str:
@@ -80,16 +61,8 @@ def any_db_url(request: pytest.FixtureRequest, _sqlite_template: Path,
         yield _fresh_sqlite(_sqlite_template, tmp_path)
         return
     template = request.getfixturevalue("_pg_template")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database("t", template=template) as url:
+        yield url
 
 
 @pytest.fixture

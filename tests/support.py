@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,13 +15,51 @@ from typing import Any, Literal
 
 import pytest
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "free_port", "require_chromium", "serve"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PG_ADMIN_URL", "free_port", "pg_database",
+           "require_chromium", "require_postgres", "serve"]
 
 CHROMIUM = os.environ.get("ELICENSE_TEST_CHROMIUM", "/usr/bin/chromium")
 # No background networking: this machine's closed network refuses Chromium's own requests.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+
+
+# Admin URL of the PostgreSQL that .ci/run starts (scripts/start-postgres prints one).
+PG_ADMIN_URL = os.environ.get("ELICENSE_TEST_POSTGRES_URL", "")
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL; in CI (which starts it) that is a failure."""
+    if not PG_ADMIN_URL:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but ELICENSE_TEST_POSTGRES_URL is not set: .ci/run must "
+                        "start PostgreSQL")
+        pytest.skip("PostgreSQL not started (set ELICENSE_TEST_POSTGRES_URL, see .ci/run)")
+
+
+@contextmanager
+def pg_database(prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """A scratch database (empty, or a copy of ``template``), dropped afterwards; yields
+    its URL."""
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    clause = f' TEMPLATE "{template}"' if template else ""
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        try:
+            yield f"{PG_ADMIN_URL.rpartition('/')[0]}/{name}"
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def free_port() -> int:

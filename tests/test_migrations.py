@@ -6,8 +6,6 @@ without its migration fails here). New migrations are covered without editing th
 from __future__ import annotations
 
 import importlib
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,11 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from core.db import ALEMBIC_DIR, make_engine, migrate
+from tests.support import pg_database
 
 MODELS = ("keys.models", "issuer.models", "wallet.models", "verifier.models")
 # docs/team-contracts.md: fixed ids so parallel work does not branch.
 CONTRACT_ORDER = ("0001_keys", "0002_issuer", "0003_wallet", "0004_verifier")
-PG_ADMIN_URL = os.environ.get("ELICENSE_TEST_POSTGRES_URL", "")
 
 
 def _import_models() -> list[str]:
@@ -122,21 +120,8 @@ def test_sqlite_downgrade_base_and_upgrade_again(tmp_path: Path) -> None:
 
 @pytest.fixture
 def empty_pg_url() -> Iterator[str]:
-    if not PG_ADMIN_URL:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but ELICENSE_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL not started (set ELICENSE_TEST_POSTGRES_URL)")
-    name = f"mig_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = PG_ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database("mig") as url:
+        yield url
 
 
 @pytest.mark.postgres

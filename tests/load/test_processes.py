@@ -5,8 +5,6 @@ connections. Exactly one is accepted; every other verdict names the replay."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,33 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from core.db import make_engine
 from tests.e2e.server import running
+from tests.support import pg_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ATTEMPTS = 1000
-PG_ADMIN_URL = os.environ.get("ELICENSE_TEST_POSTGRES_URL", "")
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
-    if not PG_ADMIN_URL:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but ELICENSE_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL not started (set ELICENSE_TEST_POSTGRES_URL)")
-    name = f"procs_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rpartition("/")[0] + "/" + name
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def pg_empty() -> Iterator[str]:
+    with pg_database("procs") as url:
+        yield url
 
 
 async def _storm(url: str, qr: str) -> list[dict[str, Any]]:
@@ -58,8 +42,8 @@ async def _storm(url: str, qr: str) -> list[dict[str, Any]]:
 
 
 def test_one_offline_qr_once_across_two_worker_processes(tmp_path: Path,
-                                                         pg_database: str) -> None:
-    with running(tmp_path, workers=2, ELICENSE_DATABASE_URL=pg_database,
+                                                         pg_empty: str) -> None:
+    with running(tmp_path, workers=2, ELICENSE_DATABASE_URL=pg_empty,
                  ELICENSE_EVENTS_POLL_S="0") as server, \
             httpx.Client(base_url=server.url, timeout=60) as http:
         r = http.post("/wallet/v1/login", json={"username": "demo", "password": "demo-password"})
