@@ -186,7 +186,11 @@ def approve(*, db: Session, upstream: Upstream, settings: Settings, user: User,
                     if c.type == row.credential_type]
         if not matching:
             raise CredentialNotFound("no license of the requested type")
-        cred = matching[-1]  # the newest
+        # The newest license that is neither revoked nor suspended (an amended license
+        # replaces one the issuer revoked); if none is, the newest, refused below.
+        cred = next((c for c in reversed(matching)
+                     if live_status(db=db, upstream=upstream, settings=settings, now=now,
+                                    cred=c) not in ("revoked", "suspended")), matching[-1])
     wanted = row.claim_list()
     missing = [c for c in wanted if c not in cred.disclosable()]
     if missing:

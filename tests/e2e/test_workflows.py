@@ -161,6 +161,40 @@ def test_consent_with_the_real_issuer_approve_and_refuse(world: Env) -> None:
         ("consent", "hc", "birth registration / 出生登记")]
 
 
+def test_consent_without_a_choice_skips_a_suspended_license(world: Env) -> None:
+    """The citizen holds two business licenses; the newer one is suspended. Approving
+    without naming one shares the older, valid one rather than refusing or sharing the
+    suspended one."""
+    env = world
+    amr = _agency(env, "amr")
+    owner = env.citizen("owner2")
+    ids = []
+    for name in ("甲公司", "乙公司"):
+        r = env.http.post("/issuer/v1/credentials", headers=amr, json={
+            "type": "business_license", "holder": {"offer": True},
+            "claims": {"company_name": name, "unified_social_credit_code": "91110105MA01ABCD1X",
+                       "legal_representative": "王五", "business_scope": ["零售"],
+                       "address": "北京市朝阳区3号"}})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+        _pick_up(env, owner, r.json())
+        env.clock.advance(1)  # the second license is the newer one
+    r = env.http.post(f"/issuer/v1/credentials/{ids[1]}/suspend", headers=amr)
+    assert r.status_code == 200, r.text
+    env.clock.advance(600)  # past the wallet's status cache and the issuer's coalescing
+    r = env.http.post("/wallet/v1/consent-requests", headers=HC_WALLET, json={
+        "username": "owner2", "purpose": "public health permit",
+        "credential_type": "business_license", "claims": ["company_name"]})
+    assert r.status_code == 201, r.text
+    req = r.json()
+    r = env.http.post(f"/wallet/v1/consent-requests/{req['id']}/approve", headers=owner)
+    assert r.status_code == 200, r.text
+    got = env.http.get(f"/wallet/v1/consent-requests/{req['id']}", headers=HC_WALLET).json()
+    v = verify(got["presentation"], keys=_issuer_keys(env), key_binding=True,
+               now=env.clock.now(), nonce=req["nonce"], aud=agency_aud("hc"))
+    assert v.claims["company_name"] == "甲公司"
+
+
 def test_access_log_after_an_online_qr_check(world: Env) -> None:
     env = world
     citizen = _login(env, DEMO_USER, DEMO_PASSWORD)
