@@ -13,8 +13,8 @@ from core.clock import SystemClock
 from core.qr import decode_image
 from tests.support import CHROMIUM, free_port, require_chromium, serve
 from tests.support import CHROMIUM_ARGS as ARGS
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import DEMO_CLAIMS, DEMO_PASSWORD, DEMO_USER, bootstrap
+from tests.wallet.conftest import Env, demo_world
+from wallet.demo import DEMO_CLAIMS, DEMO_PASSWORD, DEMO_USER
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,15 +25,9 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The system clock: the pages and the server must agree on what "now" is.
-    gen = build_env(db_url, SystemClock(), public_url=base, real_verifier=True,  # type: ignore[arg-type]
-                    status_cache_s=0)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http)
-        with serve(env.app, port=port):
-            yield base, env
-    finally:
-        gen.close()
+    with demo_world(db_url, SystemClock(), public_url=base, status_cache_s=0) as env, \
+            serve(env.app, port=port):
+        yield base, env
 
 
 def test_staff_request_citizen_answers_staff_sees_verdict(served: tuple[str, Env]) -> None:

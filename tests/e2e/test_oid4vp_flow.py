@@ -27,11 +27,11 @@ from core.jose import b64u_decode, b64u_encode, json_loads, sign_compact
 from core.oid4vp import build_vp_token, direct_post_form
 from keys.service import active_signer
 from tests.conftest import NOW
-from tests.wallet.conftest import Env, build_env
+from tests.wallet.conftest import Env, demo_world
 from verifier.oid4vp import key_owner
 from verifier.oid4vp_models import VerifierPresentationRequest
 from verifier.settings import Settings as VerifierSettings
-from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+from wallet.demo import DEMO_PASSWORD, DEMO_USER
 from wallet.models import Copy, Credential
 
 PUBLIC = "http://localhost"  # http is accepted on loopback only (RFC 8252 §7.3)
@@ -46,14 +46,8 @@ def world(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
     test makes its own request, so they do not see each other."""
     path = tmp_path_factory.mktemp("oid4vp") / "test.db"
     shutil.copyfile(_sqlite_template, path)
-    gen = build_env(f"sqlite:///{path}", FixedClock(NOW), public_url=PUBLIC,
-                    real_verifier=True)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(f"sqlite:///{path}", FixedClock(NOW), public_url=PUBLIC) as env:
         yield env
-    finally:
-        gen.close()
 
 
 def _citizen(env: Env) -> dict[str, str]:

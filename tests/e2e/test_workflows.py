@@ -24,9 +24,9 @@ from core.oid4vp import build_dcql_query, verify_vp_token
 from issuer import events_delivery
 from issuer.settings import IssuerSettings
 from tests.issuer.events_receiver import Receiver
-from tests.wallet.conftest import PUBLIC_URL, Env, build_env
+from tests.wallet.conftest import PUBLIC_URL, Env, demo_world
 from wallet.consent import VP_CREDENTIAL_ID, agency_aud
-from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+from wallet.demo import DEMO_PASSWORD, DEMO_USER
 
 ISS = f"{PUBLIC_URL}/issuer"
 HC_WALLET = {"Authorization": "Bearer demo-hc-wallet-secret"}
@@ -36,13 +36,8 @@ HC_WALLET = {"Authorization": "Bearer demo-hc-wallet-secret"}
 def world(db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
           ) -> Generator[Env, None, None]:
     monkeypatch.setenv("ELICENSE_EVENTS_POLL_S", "0")  # the test drives deliveries itself
-    gen = build_env(db_url, clock, real_verifier=True)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(db_url, clock) as env:
         yield env
-    finally:
-        gen.close()
 
 
 def _login(env: Env, user: str, password: str) -> dict[str, str]:

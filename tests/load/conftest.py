@@ -9,8 +9,7 @@ import pytest
 
 from core.clock import FixedClock
 from tests.support import pg_database
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import bootstrap
+from tests.wallet.conftest import Env, demo_world
 
 
 @pytest.fixture
@@ -24,10 +23,5 @@ def pg_world(pg_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
              ) -> Generator[Env, None, None]:
     monkeypatch.setenv("ELICENSE_EVENTS_POLL_S", "0")
     # no redemption bucket: every attempt must reach the once-only check itself
-    gen = build_env(pg_url, clock, real_verifier=True, rate_redeem="0/1")
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(pg_url, clock, rate_redeem="0/1") as env:
         yield env
-    finally:
-        gen.close()

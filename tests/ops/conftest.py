@@ -8,8 +8,7 @@ from collections.abc import Generator
 import pytest
 
 from core.clock import FixedClock
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import bootstrap
+from tests.wallet.conftest import Env, demo_world
 
 METRICS_TOKEN = "ops-test-metrics-token-0123456789"
 
@@ -19,10 +18,5 @@ def world(db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
           ) -> Generator[Env, None, None]:
     monkeypatch.setenv("ELICENSE_EVENTS_POLL_S", "0")
     monkeypatch.setenv("ELICENSE_METRICS_TOKEN", METRICS_TOKEN)
-    gen = build_env(db_url, clock, real_verifier=True)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(db_url, clock) as env:
         yield env
-    finally:
-        gen.close()

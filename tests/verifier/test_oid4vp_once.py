@@ -13,21 +13,15 @@ import pytest
 from core.clock import FixedClock
 from core.oid4vp import build_vp_token, direct_post_form
 from tests.e2e.test_oid4vp_flow import CAFE, PUBLIC, _own_presentation, _request, _row, _status
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import bootstrap
+from tests.wallet.conftest import Env, demo_world
 
 THREADS = 8
 
 
 @pytest.fixture
 def world(any_db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
-    gen = build_env(any_db_url, clock, public_url=PUBLIC, real_verifier=True)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(any_db_url, clock, public_url=PUBLIC) as env:
         yield env
-    finally:
-        gen.close()
 
 
 def test_concurrent_answers_accept_one(world: Env) -> None:

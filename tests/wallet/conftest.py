@@ -1,7 +1,7 @@
-"""Wallet test rig: one parent app mounting the real issuer (when present), the wallet and a
-contract-shaped scenario catalog at ``/verifier``, called through one ``TestClient`` (an
-``httpx.Client``) that is also the wallet's client to the other services — one pytest run,
-no ports, no mocks of the issuer.
+"""Wallet test rig: one parent app mounting the real issuer (unless a test opts out), the
+wallet and a contract-shaped scenario catalog at ``/verifier`` (or the real verifier), called
+through one ``TestClient`` (an ``httpx.Client``) that is also the wallet's client to the
+other services — one pytest run, no ports, no mocks of the issuer.
 
 ``store_credential`` puts a license straight into a citizen's wallet (signed by a test
 issuer key, copies bound to real holder keys from ``keys/``) for tests of presentation
@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 import secrets
 import warnings
-from collections.abc import AsyncIterator, Generator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Generator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.exceptions import StarletteDeprecationWarning
 
+import issuer.app as issuer_app
 from core.clock import FixedClock
 from core.credential import StaticKeys, issue
 from core.db import make_engine
@@ -45,15 +46,6 @@ TEST_ISS = "https://test-issuer.example"
 VERIFIER_SECRET = "demo-verifier-wallet-secret"  # the dev client of the team contract
 
 
-def _issuer_module() -> Any | None:
-    try:
-        return importlib.import_module("issuer.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "issuer.app":
-            raise
-        return None
-
-
 @dataclass
 class Env:
     http: TestClient
@@ -61,7 +53,6 @@ class Env:
     clock: FixedClock
     engine: Engine
     issuer_signer: SoftwareSigner
-    has_issuer: bool
     app: FastAPI
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -109,7 +100,7 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
 
     parent = FastAPI(lifespan=lifespan)
     http = TestClient(parent, base_url=public_url)
-    issuer_mod = _issuer_module() if with_issuer else None
+    issuer_mod = issuer_app if with_issuer else None
     if issuer_mod is not None:
         isettings = issuer_mod.Settings(database_url=db_url, public_url=public_url)
         subapps.append(issuer_mod.create_app(isettings, http=http, clock=clock))
@@ -126,15 +117,30 @@ def build_env(db_url: str, clock: FixedClock, *, public_url: str = PUBLIC_URL,
     engine = make_engine(db_url)
     try:
         with http:
-            if issuer_mod is not None and hasattr(issuer_mod, "bootstrap"):
+            if issuer_mod is not None:
                 issuer_mod.bootstrap(isettings, http=http, clock=clock)
             if verifier_mod is not None:
                 verifier_mod.bootstrap(vsettings, http=http, clock=clock)
             yield Env(http=http, settings=settings, clock=clock, engine=engine,
-                      issuer_signer=generate_signer("EdDSA"),
-                      has_issuer=issuer_mod is not None, app=parent)
+                      issuer_signer=generate_signer("EdDSA"), app=parent)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def demo_world(db_url: str, clock: Any, **kw: Any) -> Iterator[Env]:
+    """``build_env`` with the real verifier by default, and the wallet's demo data (the
+    demo citizen holding real credentials picked up from the issuer)."""
+    from wallet.demo import bootstrap
+
+    kw.setdefault("real_verifier", True)
+    gen = build_env(db_url, clock, **kw)
+    env = next(gen)
+    try:
+        bootstrap(env.settings, http=env.http, clock=env.clock)
+        yield env
+    finally:
+        gen.close()
 
 
 @pytest.fixture

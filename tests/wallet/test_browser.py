@@ -10,8 +10,8 @@ import pytest
 from core.clock import SystemClock
 from core.qr import decode_image
 from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serve
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+from tests.wallet.conftest import Env, demo_world
+from wallet.demo import DEMO_PASSWORD, DEMO_USER
 
 ARGS = CHROMIUM_ARGS
 
@@ -24,17 +24,9 @@ def served(db_url: str) -> Generator[tuple[str, Env], None, None]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The system clock: the page and the server must agree on what "now" is.
-    gen = build_env(db_url, SystemClock(), public_url=base, qr_refresh_s=2,  # type: ignore[arg-type]
-                    status_cache_s=0)
-    env = next(gen)
-    try:
-        if not env.has_issuer:
-            pytest.skip("issuer.app not built yet")
-        bootstrap(env.settings, http=env.http)
-        with serve(env.app, port=port):
-            yield base, env
-    finally:
-        gen.close()
+    with demo_world(db_url, SystemClock(), real_verifier=False, public_url=base,
+                    qr_refresh_s=2, status_cache_s=0) as env, serve(env.app, port=port):
+        yield base, env
 
 
 def _revoke_demo_dog_license(env: Env) -> None:

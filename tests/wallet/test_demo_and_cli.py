@@ -23,14 +23,6 @@ def env(issuer_env: Env) -> Env:
     return issuer_env
 
 
-@pytest.fixture(autouse=True)
-def _needs_issuer() -> None:
-    from tests.wallet.conftest import _issuer_module
-
-    if _issuer_module() is None:
-        pytest.skip("issuer.app not built yet")
-
-
 def _demo_login(env: Env) -> dict[str, str]:
     r = env.http.post("/wallet/v1/login", json={"username": DEMO_USER,
                                                 "password": DEMO_PASSWORD})

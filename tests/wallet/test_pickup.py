@@ -36,14 +36,6 @@ def env(issuer_env: Env) -> Env:
     return issuer_env
 
 
-@pytest.fixture(autouse=True)
-def _needs_issuer() -> None:
-    from tests.wallet.conftest import _issuer_module
-
-    if _issuer_module() is None:
-        pytest.skip("issuer.app not built yet")
-
-
 def test_pick_up_a_batch_and_list_it(env: Env) -> None:
     headers = env.citizen()
     issued = make_offer(env)

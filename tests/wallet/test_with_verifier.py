@@ -9,21 +9,16 @@ from collections.abc import Generator
 import pytest
 
 from core.clock import FixedClock
-from tests.wallet.conftest import Env, build_env
-from wallet.demo import DEMO_PASSWORD, DEMO_USER, bootstrap
+from tests.wallet.conftest import Env, demo_world
+from wallet.demo import DEMO_PASSWORD, DEMO_USER
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def venv(db_url: str, clock: FixedClock) -> Generator[Env, None, None]:
-    gen = build_env(db_url, clock, real_verifier=True)
-    env = next(gen)
-    try:
-        bootstrap(env.settings, http=env.http, clock=env.clock)
+    with demo_world(db_url, clock) as env:
         yield env
-    finally:
-        gen.close()
 
 
 def _demo(env: Env) -> tuple[dict[str, str], dict[str, str]]:
