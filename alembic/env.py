@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import logging.config
 
 from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel
 
+# Every models module registers its tables on SQLModel.metadata.
+import issuer.models  # noqa: F401
+import keys.models  # noqa: F401
+import verifier.models  # noqa: F401
+import wallet.models  # noqa: F401
 from core.db import make_engine
-
-# Every models module registers its tables on SQLModel.metadata; a package without models
-# yet is simply skipped.
-for _mod in ("keys.models", "issuer.models", "wallet.models", "verifier.models"):
-    try:
-        importlib.import_module(_mod)
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while a service is bare
-        if exc.name != _mod:
-            raise
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):

@@ -1,4 +1,7 @@
-"""Composition layer: the ``elicense`` command and the all-in-one app for a laptop.
+"""Composition layer: the ``elicense`` command, the all-in-one app for a laptop, and the
+operations layer every service installs (``elicense.ops``: health, metrics, logs, headers,
+rate limits).
 
-It is the only package that imports all three services; the services never import it.
+Only ``cli`` and ``app`` import the services; the services import only ``elicense.ops`` (and
+its ``ops_metrics`` / ``ratelimit``), which import no service.
 """

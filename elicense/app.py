@@ -3,7 +3,6 @@ one origin on the embedded SQLite default. In production each service runs alone
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -12,6 +11,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+import issuer.app
+import verifier.app
+import wallet.app
 from core.db import migrate
 from core.settings import BaseServiceSettings
 from core.web import install_problem_handlers
@@ -20,19 +22,11 @@ __all__ = ["SERVICES", "create_combined_app", "prepare"]
 
 log = logging.getLogger("elicense")
 
-# (mount prefix, module with create_app(settings) / Settings / optional bootstrap(settings))
-SERVICES = [("/issuer", "issuer"), ("/wallet", "wallet"), ("/verifier", "verifier")]
-
-
-def _service_modules() -> list[tuple[str, Any]]:
-    found = []
-    for prefix, pkg in SERVICES:
-        try:
-            found.append((prefix, importlib.import_module(f"{pkg}.app")))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{pkg}.app":
-                raise
-    return found
+# (mount prefix, service module with Settings, create_app(settings) and bootstrap), in the
+# order the bootstraps must run: the wallet's demo citizen picks up from the issuer, the
+# verifier's trust list is made from the issuer's metadata.
+SERVICES: list[tuple[str, Any]] = [("/issuer", issuer.app), ("/wallet", wallet.app),
+                                   ("/verifier", verifier.app)]
 
 
 def prepare() -> None:
@@ -48,14 +42,12 @@ def prepare() -> None:
     from starlette.testclient import TestClient
 
     with TestClient(create_combined_app(), base_url=base.public_url) as http:
-        for _prefix, mod in _service_modules():
-            bootstrap = getattr(mod, "bootstrap", None)
-            if bootstrap is not None:
-                bootstrap(mod.Settings(), http=http)
+        for _prefix, mod in SERVICES:
+            mod.bootstrap(mod.Settings(), http=http)
 
 
 def create_combined_app() -> FastAPI:
-    subapps = [(prefix, mod.create_app(mod.Settings())) for prefix, mod in _service_modules()]
+    subapps = [(prefix, mod.create_app(mod.Settings())) for prefix, mod in SERVICES]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,9 +66,7 @@ def create_combined_app() -> FastAPI:
         app.mount(prefix, sub)
     # Root-level well-known paths a mounted service cannot serve itself (e.g. the issuer's
     # /.well-known/jwt-vc-issuer/issuer, SD-JWT VC issuer metadata).
-    for _prefix, mod in _service_modules():
-        if hasattr(mod, "well_known_router"):
-            app.include_router(mod.well_known_router(mod.Settings()))
+    app.include_router(issuer.app.well_known_router(issuer.app.Settings()))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:

@@ -1,38 +1,26 @@
 """The ``elicense`` command. Each package contributes a Typer app in its own ``cli.py``;
-this root only assembles them (lazily, so a bare service costs nothing)."""
+this root only assembles them."""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+import issuer.cli
+import keys.cli
+import verifier.cli
+import verifier.trust_cli
+import wallet.cli
+from elicense import credential_cli, qr_cli
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="elicense: electronic licenses (issuer, wallet, verifier, keys).")
 
-# (command name, module holding a Typer ``app``)
-_SUBCOMMANDS = [
-    ("keys", "keys.cli"),
-    ("credential", "elicense.credential_cli"),
-    ("qr", "elicense.qr_cli"),
-    ("issuer", "issuer.cli"),
-    ("wallet", "wallet.cli"),
-    ("verifier", "verifier.cli"),
-    ("trust", "verifier.trust_cli"),
-]
-
-for _name, _module in _SUBCOMMANDS:
-    try:
-        _mod = importlib.import_module(_module)
-    except ModuleNotFoundError as exc:
-        if exc.name != _module:
-            raise
-        continue
-    sub = getattr(_mod, "app", None)
-    if isinstance(sub, typer.Typer):
-        app.add_typer(sub, name=_name)
+for _name, _sub in (("keys", keys.cli.app), ("credential", credential_cli.app),
+                    ("qr", qr_cli.app), ("issuer", issuer.cli.app), ("wallet", wallet.cli.app),
+                    ("verifier", verifier.cli.app), ("trust", verifier.trust_cli.app)):
+    app.add_typer(_sub, name=_name)
 
 
 @app.command()
