@@ -2,7 +2,7 @@
 // show its openid4vp:// QR, poll GET v1/requests/{id} until the wallet answers, show the
 // verdict. The staff session token is the one the scan page keeps in sessionStorage.
 "use strict";
-// $, TOKEN_KEY, token, api() and fillScenarios() come from staff_common.js.
+// $, TOKEN_KEY, token, api(), logIn() and fillScenarios() come from staff_common.js.
 
 const POLL_MS = 1000;
 let polling = null;
@@ -80,12 +80,7 @@ async function makeRequest() {
 $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   try {
-    const r = await api("v1/login", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
-    });
-    token = r.access_token; sessionStorage.setItem(TOKEN_KEY, token);
-    showOrg(r);
+    showOrg(await logIn($("username").value, $("password").value));
   } catch (e) {
     $("login-error").textContent = e.message;
   }

@@ -1,7 +1,7 @@
 // Staff page of the verifier (verifier/pages.py): login, scenario, camera / upload / paste,
 // verdict. Talks to the JSON API with the staff session token as a bearer token.
 "use strict";
-// $, TOKEN_KEY, token, api() and fillScenarios() come from staff_common.js.
+// $, TOKEN_KEY, token, api(), logIn() and fillScenarios() come from staff_common.js.
 
 
 const CHECK_NAMES = {
@@ -162,12 +162,7 @@ $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("login-error").textContent = "";
   try {
-    const r = await api("v1/login", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
-    });
-    token = r.access_token; sessionStorage.setItem(TOKEN_KEY, token);
-    showOrg(r);
+    showOrg(await logIn($("username").value, $("password").value));
   } catch (err) {
     $("login-error").textContent = "用户名或密码错误 Wrong username or password";
   }

@@ -1,6 +1,7 @@
 // Shared by the staff pages (staff.js, oid4vp.js; loaded before them as classic scripts,
 // so these top-level names are theirs too): element lookup, the staff session token kept in
-// sessionStorage, the JSON API call, and the scenario picker of the logged-in organisation.
+// sessionStorage, the JSON API call, staff login, and the logged-in organisation's scenario
+// picker.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,15 @@ async function api(path, options = {}) {
     throw err;
   }
   return body;
+}
+
+async function logIn(username, password) {
+  const r = await api("v1/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  token = r.access_token; sessionStorage.setItem(TOKEN_KEY, token);
+  return r;
 }
 
 function fillScenarios(me) {
