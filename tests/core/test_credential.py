@@ -228,5 +228,14 @@ def test_replay_digest_survives_ecdsa_malleability() -> None:
     a = verify(p, keys=keys, key_binding=True, now=NOW, nonce="n", aud="a")
     b = verify(twin, keys=keys, key_binding=True, now=NOW, nonce="n", aud="a")
     assert a.digest == b.digest
-    plain = verify(sd_jwt, keys=keys, key_binding=False, now=NOW)
-    assert plain.digest == digest(sd_jwt)  # no KB-JWT: the whole presentation
+    # No KB-JWT: the whole presentation, with the issuer signature in its low-s form, so
+    # that both ECDSA forms of it share one digest (and the test holds for either form).
+    jwt, rest = sd_jwt.split("~", 1)
+    jwt_head, jwt_sig = jwt.rsplit(".", 1)
+    s_int = int.from_bytes(b64u_decode(jwt_sig)[32:], "big")
+    low = b64u_decode(jwt_sig)[:32] + min(s_int, n - s_int).to_bytes(32, "big")
+    high = b64u_decode(jwt_sig)[:32] + max(s_int, n - s_int).to_bytes(32, "big")
+    canonical = f"{jwt_head}.{b64u_encode(low)}~{rest}"
+    for form in (low, high):
+        token = f"{jwt_head}.{b64u_encode(form)}~{rest}"
+        assert verify(token, keys=keys, key_binding=False, now=NOW).digest == digest(canonical)
