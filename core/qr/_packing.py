@@ -31,6 +31,9 @@ import base64
 import binascii
 import hashlib
 import re
+from binascii import b2a_base64
+
+import pybase64
 
 from core.qr.errors import QrPayloadInvalid
 
@@ -44,8 +47,19 @@ _MIN_RAW = 16  # shorter base64url strings (e.g. "sha-256") stay in the text sec
 _B64_STRING = re.compile(rb'"([A-Za-z0-9_-]{22,})"')
 
 
+_STD_TO_URL = bytes.maketrans(b"+/", b"-_")
+_SIMD_FROM = 200  # below this many bytes, binascii beats pybase64's call overhead
+
+
+def _b64u_bytes(raw: bytes) -> bytes:
+    """Unpadded base64url (RFC 4648 §5) of ``raw``."""
+    if len(raw) < _SIMD_FROM:
+        return b2a_base64(raw, newline=False).rstrip(b"=").translate(_STD_TO_URL)
+    return pybase64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
 def _b64u(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return _b64u_bytes(raw).decode("ascii")
 
 
 def _b64u_canonical(segment: str | bytes) -> bytes | None:
@@ -133,131 +147,147 @@ def _pack_segment(segment: str, index: int, n_parts: int, refs: dict[bytes, int]
 
 def binary_length(packed: bytes) -> int:
     """Length of the binary section at the end of a packing made by ``pack``."""
-    head = _Reader(packed, 1)
-    text_len = head.varint()
-    return len(packed) - head.pos - text_len
+    text_len, pos = _varint_at(packed, 1, len(packed))
+    return len(packed) - pos - text_len
 
 
 # --- decoding ---------------------------------------------------------------------------
+# unpack runs on every offline verification (the verifier's HTTP endpoint), so it is
+# written for CPython's speed: one pass over the text section with local variables, the
+# usual one-byte varints read inline, the next token of a JSON body found with bytes.find
+# rather than byte by byte, and segments kept as bytes until the presentation is decoded
+# once at the end. It still reads the grammar above front to back and raises at the first
+# violation in reading order; tests/core/test_qr_packing.py holds it to the plain decoder
+# it replaced, on mutated packings.
+
+# JSON text never holds 0x00 or 0x01, so each such byte in a body starts a token; this
+# bytes.translate table maps both to 0x01, so one find locates the next token of either type.
+_TOKEN_MARKS = bytes([RAW]) + bytes(range(1, 256))
+
+# A JSON segment waiting for digests: (part, segment, pieces, [(index in pieces, k), ...]).
+_Deferred = tuple[int, int, list[bytes], list[tuple[int, int]]]
 
 
-class _Reader:
-    __slots__ = ("data", "end", "pos")
-
-    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
-        self.data = data
-        self.pos = pos
-        self.end = len(data) if end is None else end
-
-    def varint(self) -> int:
-        value = 0
-        for i in range(_MAX_VARINT_BYTES):
-            if self.pos >= self.end:
-                raise QrPayloadInvalid("packing truncated in a varint")
-            byte = self.data[self.pos]
-            self.pos += 1
-            value |= (byte & 0x7F) << (7 * i)
-            if not byte & 0x80:
-                if byte == 0 and i > 0:
-                    raise QrPayloadInvalid("varint not minimal")
-                return value
-        raise QrPayloadInvalid("varint longer than 4 bytes")
-
-    def take(self, n: int) -> bytes:
-        if n > self.end - self.pos:
-            raise QrPayloadInvalid("packing truncated")
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    @property
-    def done(self) -> bool:
-        return self.pos == self.end
-
-
-# A segment waiting for its references: (literal bytes | token) pieces.
-_Piece = bytes | tuple[int, int]
+def _varint_at(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    """The varint at ``data[pos]`` (reading before ``end``) and the position after it."""
+    value = 0
+    for i in range(_MAX_VARINT_BYTES):
+        if pos >= end:
+            raise QrPayloadInvalid("packing truncated in a varint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            if byte == 0 and i > 0:
+                raise QrPayloadInvalid("varint not minimal")
+            return value, pos
+    raise QrPayloadInvalid("varint longer than 4 bytes")
 
 
 def unpack(data: bytes) -> str:
     if not data or data[0] != FORMAT:
         raise QrPayloadInvalid("unknown packing format")
-    head = _Reader(data, 1)
-    text_len = head.varint()
-    start = head.pos
-    head.take(text_len)
-    text = _Reader(data, start, head.pos)
-    binary = _Reader(data, head.pos)
-    n_parts = text.varint()
+    size = len(data)
+    text_len, pos = _varint_at(data, 1, size)
+    if text_len > size - pos:
+        raise QrPayloadInvalid("packing truncated")
+    end = bin_pos = pos + text_len  # text section: data[pos:end]; binary: data[bin_pos:]
+    n_parts, pos = _varint_at(data, pos, end)
     if n_parts == 0:
         raise QrPayloadInvalid("packing has no parts")
-    # parts[i] is a list of segments; a segment is str (done) or a list of pieces.
-    parts: list[list[str | list[_Piece]]] = []
+    parts: list[list[bytes]] = []  # segments as base64url or UTF-8 bytes (b"" if deferred)
+    deferred: list[_Deferred] = []
     for index in range(n_parts):
-        n_segments = text.varint()
+        if pos < end and (n_segments := data[pos]) < 0x80:  # one-byte varints inline
+            pos += 1
+        else:
+            n_segments, pos = _varint_at(data, pos, end)
         if n_segments == 0:
             raise QrPayloadInvalid("part has no segments")
         is_disclosure = 0 < index < n_parts - 1
-        parts.append([_read_segment(text, binary, is_disclosure) for _ in range(n_segments)])
-    if not text.done or not binary.done:
-        raise QrPayloadInvalid("trailing bytes in the packing")
-
-    done: dict[int, str] = {k: _join(parts[k], {}) for k in range(1, n_parts - 1)}
-    quoted = {k: '"' + _digest(v) + '"' for k, v in done.items()}
-    done[0] = _join(parts[0], quoted)
-    if n_parts >= 2:
-        quoted[0] = '"' + _digest("".join(done[k] + "~" for k in range(n_parts - 1))) + '"'
-        done[n_parts - 1] = _join(parts[n_parts - 1], quoted)
-    return "~".join(done[k] for k in range(n_parts))
-
-
-def _read_segment(text: _Reader, binary: _Reader, is_disclosure: bool) -> str | list[_Piece]:
-    head = text.varint()
-    length, kind = head >> 2, head & 3
-    if kind == BIN:
-        return _b64u(binary.take(length))
-    if kind == TXT:
-        try:
-            return text.take(length).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise QrPayloadInvalid("text segment is not UTF-8") from exc
-    if kind != JSON:
-        raise QrPayloadInvalid("unknown segment type")
-    body = _Reader(text.data, text.pos, text.pos + length)
-    text.take(length)
-    pieces: list[_Piece] = []
-    while not body.done:
-        start = body.pos
-        while body.pos < body.end and body.data[body.pos] > RAW:
-            body.pos += 1
-        if body.pos > start:
-            pieces.append(body.data[start : body.pos])
-            continue
-        token = body.take(1)[0]
-        n = body.varint()
-        if token == RAW:
-            pieces.append(b'"' + _b64u(binary.take(n)).encode("ascii") + b'"')
-        elif is_disclosure:
-            raise QrPayloadInvalid("reference inside a disclosure")
-        else:
-            pieces.append((token, n))
-    return pieces
-
-
-def _join(segments: list[str | list[_Piece]], quoted: dict[int, str]) -> str:
-    out: list[str] = []
-    for segment in segments:
-        if isinstance(segment, str):
-            out.append(segment)
-            continue
-        raw = bytearray()
-        for piece in segment:
-            if isinstance(piece, tuple):
-                ref = quoted.get(piece[1])
-                if ref is None:
-                    raise QrPayloadInvalid("reference to a part that is not a disclosure")
-                raw += ref.encode("ascii")
+        segments: list[bytes] = []
+        for _ in range(n_segments):
+            if pos < end and (head := data[pos]) < 0x80:
+                pos += 1
             else:
-                raw += piece
-        out.append(_b64u(bytes(raw)))
-    return ".".join(out)
+                head, pos = _varint_at(data, pos, end)
+            length, kind = head >> 2, head & 3
+            if kind == BIN:
+                if length > size - bin_pos:
+                    raise QrPayloadInvalid("packing truncated")
+                segments.append(_b64u_bytes(data[bin_pos : bin_pos + length]))
+                bin_pos += length
+                continue
+            if kind > JSON:
+                raise QrPayloadInvalid("unknown segment type")
+            if length > end - pos:
+                raise QrPayloadInvalid("packing truncated")
+            body = data[pos : pos + length]
+            pos += length
+            if kind == TXT:
+                try:
+                    body.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise QrPayloadInvalid("text segment is not UTF-8") from exc
+                segments.append(body)
+                continue
+            # JSON: cut at the tokens into literal, token, literal, ..., literal pieces
+            marks = body.translate(_TOKEN_MARKS)
+            if (token := marks.find(RAW)) < 0:
+                segments.append(_b64u_bytes(body))
+                continue
+            body_end, at = len(body), 0
+            pieces: list[bytes] = []
+            refs: list[tuple[int, int]] = []  # (index in pieces, k) of each reference
+            while token >= 0:
+                pieces.append(body[at:token])
+                at = token + 1
+                if at < body_end and (n := body[at]) < 0x80:
+                    at += 1
+                else:
+                    n, at = _varint_at(body, at, body_end)
+                if body[token] == RAW:
+                    if n > size - bin_pos:
+                        raise QrPayloadInvalid("packing truncated")
+                    b64 = b2a_base64(data[bin_pos : bin_pos + n], newline=False)
+                    pieces.append(b'"' + b64.rstrip(b"=").translate(_STD_TO_URL) + b'"')
+                    bin_pos += n
+                elif is_disclosure:
+                    raise QrPayloadInvalid("reference inside a disclosure")
+                else:
+                    refs.append((len(pieces), n))
+                    pieces.append(b"")  # the quoted digest, filled in by _resolve
+                token = marks.find(RAW, at)
+            pieces.append(body[at:])
+            if refs:
+                deferred.append((index, len(segments), pieces, refs))
+                segments.append(b"")
+            else:
+                segments.append(_b64u_bytes(b"".join(pieces)))
+        parts.append(segments)
+    if pos != end or bin_pos != size:
+        raise QrPayloadInvalid("trailing bytes in the packing")
+    if deferred:
+        _resolve(parts, deferred)
+    return b"~".join([b".".join(segments) for segments in parts]).decode("utf-8")
+
+
+def _resolve(parts: list[list[bytes]], deferred: list[_Deferred]) -> None:
+    """Fill in the references (§4.5 step 4): disclosures hold none, part 0 takes their
+    digests, the last part their digests and sd_hash (of the parts before it, part 0 done)."""
+    n_parts = len(parts)
+    quoted = {k: _quoted_digest(b".".join(parts[k])) for k in range(1, n_parts - 1)}
+    for index, segment, pieces, refs in deferred:  # in reading order: part 0's come first
+        if index == n_parts - 1 and index > 0 and 0 not in quoted:
+            quoted[0] = _quoted_digest(b"".join([b".".join(p) + b"~" for p in parts[:-1]]))
+        for i, k in refs:
+            ref = quoted.get(k)
+            if ref is None:
+                raise QrPayloadInvalid("reference to a part that is not a disclosure")
+            pieces[i] = ref
+        parts[index][segment] = _b64u_bytes(b"".join(pieces))
+
+
+def _quoted_digest(part: bytes) -> bytes:
+    b64 = b2a_base64(hashlib.sha256(part).digest(), newline=False)
+    return b'"' + b64.rstrip(b"=").translate(_STD_TO_URL) + b'"'
