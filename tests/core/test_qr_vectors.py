@@ -98,8 +98,9 @@ def test_bench_quick_runs_and_ends_with_the_summary_line() -> None:
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
-    m = re.fullmatch(r"qr hotel_checkin=v(\d+) internet_cafe=v(\d+) render_p50_ms=(\d+\.\d+)",
-                     last)
+    m = re.fullmatch(r"qr hotel_checkin=v(\d+) internet_cafe=v(\d+) render_p50_ms=(\d+\.\d+)"
+                     r" decode_offline_p50_us=(\d+\.\d+)", last)
     assert m, last
+    assert float(m.group(4)) > 0
     assert int(m.group(1)) <= GOALS["hotel_checkin"]
     assert int(m.group(2)) <= GOALS["internet_cafe"]
