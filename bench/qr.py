@@ -1,6 +1,6 @@
 """QR size and render-time benchmark for offline presentations (docs/qr-envelope.md §9).
 
-Builds a realistic 10-claim id_card SD-JWT VC (ES256 issuer and holder keys, vct / iss /
+Builds a realistic 12-claim id_card SD-JWT VC (ES256 issuer and holder keys, vct / iss /
 status / cnf / agency as a real credential, a ~6 KB portrait that offline presentations
 never carry), presents it for ``hotel_checkin`` and ``internet_cafe`` with a KB-JWT, and
 reports the QR version at ECC M of the ``ELV1:`` payload (alphanumeric mode) next to the
