@@ -29,7 +29,7 @@ from verifier._writelock import write_lock
 from verifier.models import VerifierRecord
 from verifier.replay import insert_many
 
-__all__ = ["WriteBatcher"]
+__all__ = ["Finish", "WriteBatcher", "settle_outcomes"]
 
 log = logging.getLogger("elicense.verifier")
 
@@ -166,8 +166,15 @@ def _wake(waiters: list[Waiter], results: list[Any], *, failed: bool) -> None:
 
 
 def _settle(pending: list[tuple[asyncio.Future[Any], Any]], failed: bool) -> None:
-    for fut, outcome in pending:
-        if fut.done():  # the waiting request was cancelled (client gone)
+    settle_outcomes([fut for fut, _o in pending], [o for _f, o in pending], failed=failed)
+
+
+def settle_outcomes(futures: list[asyncio.Future[Any]], outcomes: list[Any], *,
+                    failed: bool) -> None:
+    """On the futures' event loop: each its outcome (the exception when ``failed``); a
+    future already done belongs to a request that was cancelled (client gone)."""
+    for fut, outcome in zip(futures, outcomes, strict=True):
+        if fut.done():
             continue
         if failed:
             fut.set_exception(outcome)

@@ -14,10 +14,13 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-__all__ = ["write_lock"]
+__all__ = ["FileLock", "lock_path", "write_lock"]
 
 
-class _FileLock:
+class FileLock:
+    """Threads of this process take turns on a ``threading.Lock``; processes (and other
+    ``FileLock`` objects on the same file) on ``flock`` of one open file description each."""
+
     def __init__(self, path: Path) -> None:
         self._thread_lock = threading.Lock()
         self._path = path
@@ -38,6 +41,28 @@ class _FileLock:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self.release()
+
+    def acquire_nowait(self) -> bool:
+        """Take the lock if nobody holds it, else False at once (never waits)."""
+        import fcntl
+        import os
+
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return True
+
+    def release(self) -> None:
         import fcntl
 
         try:
@@ -45,6 +70,18 @@ class _FileLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
+
+    def close(self) -> None:
+        import os
+
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def lock_path(database: str) -> Path:
+    """The lock file beside a SQLite database file."""
+    return Path(database + ".write-lock")
 
 
 def write_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
@@ -57,4 +94,4 @@ def write_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
         return threading.Lock()
     if not database or database == ":memory:":
         return threading.Lock()
-    return _FileLock(Path(database + ".write-lock"))
+    return FileLock(lock_path(database))

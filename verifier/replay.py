@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from verifier.models import VerifierReplay
 
-__all__ = ["accept_once", "insert_many", "insert_once", "purge_replay", "replay_row"]
+__all__ = ["accept_once", "dedupe", "insert_many", "insert_once", "many_sql", "purge_replay",
+           "replay_row"]
 
 
 def _nonce_key(digest: str, nonce: str | None) -> str:
@@ -58,10 +59,10 @@ def insert_once(conn: Connection, *, digest: str, nonce: str | None,
 
 
 @lru_cache(maxsize=512)
-def _many_sql(dialect: str, n: int) -> str:
-    """The multi-row insert for ``n`` rows, as driver SQL: SQLAlchemy would compile a new
-    ``INSERT … VALUES`` (not cacheable: the row count varies) for every batch."""
-    mark = "?" if dialect == "sqlite" else "%s"
+def many_sql(mark: str, n: int) -> str:
+    """The multi-row insert for ``n`` rows, as driver SQL with ``mark`` placeholders (``?``
+    sqlite3, ``%s`` psycopg): SQLAlchemy would compile a new ``INSERT … VALUES`` (not
+    cacheable: the row count varies) for every batch."""
     row = f"({mark}, {mark}, {mark})"
     rows = ", ".join([row] * n)  # placeholders only: the values are bound by the driver
     return ("INSERT INTO verifier_replay (digest, nonce_key, expires_at) VALUES "  # noqa: S608
@@ -75,6 +76,24 @@ def replay_row(*, digest: str, nonce: str | None, expires_at: int) -> dict[str, 
 def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bool]:
     """Group commit: one multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for many
     presentations; True for each row that was the first anywhere (within the batch too)."""
+    firsts, unique = dedupe(rows)
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite") and unique:
+        params: list[Any] = []
+        for r in unique:
+            params += (r["digest"], r["nonce_key"], r["expires_at"])
+        sql = many_sql("?" if dialect == "sqlite" else "%s", len(unique))
+        inserted = {r[0] for r in conn.exec_driver_sql(sql, tuple(params))}
+    else:
+        inserted = {r["digest"] for r in unique
+                    if insert_once(conn, digest=r["digest"], nonce=None,
+                                   expires_at=r["expires_at"], nonce_key=r["nonce_key"])}
+    return [first and row["digest"] in inserted for first, row in zip(firsts, rows, strict=True)]
+
+
+def dedupe(rows: Sequence[dict[str, Any]]) -> tuple[list[bool], list[dict[str, Any]]]:
+    """Within one batch: False for a row whose digest or nonce an earlier row has, and the
+    rows left to insert."""
     firsts: list[bool] = []
     unique: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -84,18 +103,7 @@ def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bool]:
         firsts.append(not dup)
         if not dup:
             unique.append(row)
-    dialect = conn.dialect.name
-    if dialect in ("postgresql", "sqlite") and unique:
-        params: list[Any] = []
-        for r in unique:
-            params += (r["digest"], r["nonce_key"], r["expires_at"])
-        sql = _many_sql(dialect, len(unique))
-        inserted = {r[0] for r in conn.exec_driver_sql(sql, tuple(params))}
-    else:
-        inserted = {r["digest"] for r in unique
-                    if insert_once(conn, digest=r["digest"], nonce=None,
-                                   expires_at=r["expires_at"], nonce_key=r["nonce_key"])}
-    return [first and row["digest"] in inserted for first, row in zip(firsts, rows, strict=True)]
+    return firsts, unique
 
 
 def accept_once(*, engine: Engine, digest: str, nonce: str | None, expires_at: int) -> bool:
