@@ -56,7 +56,7 @@ def create_app(settings: Settings, *, http: httpx.Client | None = None,
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        verifier.close()
+        await verifier.aclose()
         if own_http is not None:
             own_http.close()
         engine.dispose()

@@ -20,6 +20,12 @@ own stable ``code``.
     ├── RedeemFailed              422 redeem_failed (``wallet_code``: the wallet's code)
     ├── BundleInvalid             422 bundle_invalid
     └── PolicyInvalid             422 policy_invalid
+
+``WouldBlock`` is not an error anyone sees: the event loop's fast path of a verification
+(``Verifier.check(io=False)``) raises it where the next step would read the network or the
+database (a trust list or status list due for a refresh, an unknown ``kid``, an online QR's
+redeem), and the caller runs the whole check again in a worker thread with ``io=True``.
+It is deliberately outside the ``ELicenseError`` tree, so no handler turns it into a verdict.
 """
 
 from __future__ import annotations
@@ -46,7 +52,12 @@ __all__ = [
     "TypeNotTrusted",
     "UnknownScenario",
     "UnsupportedImage",
+    "WouldBlock",
 ]
+
+
+class WouldBlock(Exception):
+    """The fast path needs I/O: run the check in a worker thread instead."""
 
 
 class ScenarioNotAllowed(Forbidden):

@@ -24,7 +24,7 @@ from core.clock import Clock
 from core.errors import ELicenseError, TrustError, UnknownKey, UpstreamError
 from core.jose import PublicKey
 from core.statuslist import StatusListToken, StatusReference, verify_status_list_token
-from verifier.errors import StatusUnavailable, StatusUriUntrusted
+from verifier.errors import StatusUnavailable, StatusUriUntrusted, WouldBlock
 from verifier.trust import TrustedIssuer
 
 __all__ = ["IssuerKeys", "StatusCache", "StatusResult", "http_fetcher"]
@@ -107,11 +107,15 @@ class StatusCache:
         self._fetching: dict[str, threading.Lock] = {}
 
     def status(self, ref: StatusReference, *, issuer: TrustedIssuer,
-               max_staleness_s: int) -> StatusResult:
+               max_staleness_s: int, io: bool = True) -> StatusResult:
+        """``io=False`` (the event loop's fast path) raises ``WouldBlock`` where a fetch
+        would be needed."""
         check_uri(ref, issuer)
         now = self._clock.now()
         cached = self._entries.get(ref.uri)
         if self._due(cached, now, max_staleness_s):
+            if not io and self._fetch is not None:
+                raise WouldBlock(f"status list {ref.uri} is due for a fetch")
             cached = self._single_flight(ref.uri, issuer, now, cached, max_staleness_s)
         if cached is None:
             raise StatusUnavailable(f"no status list for {ref.uri}")

@@ -33,7 +33,7 @@ from core.errors import ELicenseError, TrustError, UnknownKey
 from core.jose import PublicKey, public_key_from_jwk, sign_compact
 from core.signing import Signer
 from verifier._jws import verify_pinned
-from verifier.errors import NoTrustList, TrustListInvalid, TypeNotTrusted
+from verifier.errors import NoTrustList, TrustListInvalid, TypeNotTrusted, WouldBlock
 
 __all__ = [
     "ANCHOR_OWNER",
@@ -187,11 +187,15 @@ class TrustStore:
         self._last_kid_refresh = -(10**9)
         self._lock = threading.Lock()
 
-    def current(self) -> TrustList:
+    def current(self, *, io: bool = True) -> TrustList:
+        """The list in force; re-read when due. ``io=False`` (the event loop's fast path)
+        raises ``WouldBlock`` instead of reading the source."""
         now = self._clock.now()
         tl = self._current
         if tl is not None and now < self._loaded_at + self._refresh_s and now <= tl.exp:
             return tl
+        if not io:
+            raise WouldBlock("the trust list is due for a re-read")
         with self._lock:
             return self._reload(now, force=False)
 
@@ -233,13 +237,16 @@ class TrustStore:
 class TrustKeys:
     """``KeyLookup`` over a ``TrustStore`` that follows issuer key rotation."""
 
-    def __init__(self, store: TrustStore) -> None:
+    def __init__(self, store: TrustStore, *, io: bool = True) -> None:
         self._store = store
+        self._io = io
 
     def lookup(self, iss: str, kid: str | None) -> PublicKey:
         try:
-            return self._store.current().lookup(iss, kid)
+            return self._store.current(io=self._io).lookup(iss, kid)
         except UnknownKey:
+            if not self._io:
+                raise WouldBlock("an unknown kid: the trust list may need a re-read") from None
             if self._store.refresh_for_unknown_kid():
                 return self._store.current().lookup(iss, kid)
             raise
