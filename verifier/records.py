@@ -7,10 +7,10 @@ policy does not list are never stored. ``purge`` deletes records past their rete
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import delete
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -29,11 +29,11 @@ def record_values(*, org_id: str, scenario: Scenario, verdict: Verdict,
                   claims: Mapping[str, Any]) -> dict[str, Any]:
     kept = None
     if verdict.valid and scenario.record.keeps:
-        kept = json.dumps({k: claims[k] for k in scenario.record.keeps if k in claims},
-                          ensure_ascii=False)
+        kept = orjson.dumps({k: claims[k] for k in scenario.record.keeps
+                             if k in claims}).decode()
     return {"org_id": org_id, "scenario": scenario.id, "scenario_version": scenario.version,
             "credential_type": verdict.credential_type, "issuer": verdict.issuer,
-            "valid": verdict.valid, "codes": json.dumps(verdict.failed_codes),
+            "valid": verdict.valid, "codes": orjson.dumps(verdict.failed_codes).decode(),
             "verified_at": verdict.verified_at,
             "expires_at": verdict.verified_at + scenario.record.retention_days * DAY,
             "kept_claims": kept}

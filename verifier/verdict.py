@@ -11,7 +11,7 @@ earlier one failed is ``{"ok": false, "code": "not_checked"}``; a passed check h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["CHECKS", "NOT_CHECKED", "Check", "Verdict"]
 
@@ -20,11 +20,13 @@ CHECKS = ("envelope", "signature", "trust", "type_allowed", "validity", "key_bin
 NOT_CHECKED = "not_checked"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     name: str
     ok: bool
     code: str | None = None
+
+
+_NOT_RUN = {n: Check(n, False, NOT_CHECKED) for n in CHECKS}
 
 
 @dataclass
@@ -48,11 +50,13 @@ class Verdict:
 
     @property
     def checks(self) -> list[Check]:
-        return [self._results.get(n, Check(n, False, NOT_CHECKED)) for n in CHECKS]
+        results = self._results
+        return [results.get(n) or _NOT_RUN[n] for n in CHECKS]
 
     @property
     def valid(self) -> bool:
-        return all(c.ok for c in self.checks)
+        results = self._results
+        return all(n in results and results[n].ok for n in CHECKS)
 
     @property
     def failed_codes(self) -> list[str]:

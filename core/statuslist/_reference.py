@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,6 +49,7 @@ def status_reference(status_claim: Any) -> StatusReference:
     return StatusReference(idx=idx, uri=uri)
 
 
+@lru_cache(maxsize=1024)  # a verifier sees the same few list URIs over and over
 def _is_absolute_uri(uri: str) -> bool:
     if not uri or any(c.isspace() or ord(c) < 0x21 for c in uri):
         return False
