@@ -3,6 +3,8 @@ this root only assembles them."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 import issuer.cli
@@ -36,7 +38,30 @@ def run(
     from elicense.ops import LOG_CONFIG
 
     prepare()
-    uvicorn.run("elicense.app:create_combined_app", factory=True, host=host, port=port,
+    uvicorn.run("elicense.serve:combined_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info", log_config=LOG_CONFIG)
+
+
+class Service(StrEnum):
+    issuer = "issuer"
+    wallet = "wallet"
+    verifier = "verifier"
+
+
+@app.command()
+def serve(
+    service: Service = typer.Argument(..., help="The service to serve alone."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="uvicorn worker processes."),
+) -> None:
+    """Serve one service alone from its settings (ELICENSE_*; docs/operations.md §6). Run
+    `elicense migrate` first; nothing is created here, not even in dev mode."""
+    import uvicorn
+
+    from elicense.ops import LOG_CONFIG
+
+    uvicorn.run(f"elicense.serve:{service.value}_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info", log_config=LOG_CONFIG)
 
 
