@@ -76,10 +76,11 @@ end
 function done(summary, latency, requests)
   io.write(string.format(
     "RESULT {\"requests\": %d, \"duration_us\": %d, \"non2xx\": %d, \"errors\": %d, " ..
-    "\"p50_us\": %d, \"p99_us\": %d}\n",
+    "\"p50_us\": %d, \"p90_us\": %d, \"p99_us\": %d, \"p999_us\": %d, \"mean_us\": %d}\n",
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
+    summary.errors.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency.mean))
 end
 """
 
@@ -336,8 +337,10 @@ def main() -> None:
     if scratch:
         _pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     for name, res in (("verify", ver), ("bare", bare)):
-        print(f"{name:7s} rps={res['rps']:.0f} p50_ms={res['p50_us'] / 1000:.2f} "
-              f"p99_ms={res['p99_us'] / 1000:.2f} server_cpu_ms/req={res['cpu_ms']:.2f} "
+        print(f"{name:7s} rps={res['rps']:.0f} mean_ms={res['mean_us'] / 1000:.2f} "
+              f"p50_ms={res['p50_us'] / 1000:.2f} p90_ms={res['p90_us'] / 1000:.2f} "
+              f"p99_ms={res['p99_us'] / 1000:.2f} p99.9_ms={res['p999_us'] / 1000:.2f} "
+              f"server_cpu_ms/req={res['cpu_ms']:.2f} "
               f"requests={res['requests']} "
               f"non2xx={res['non2xx']} socket_errors={res['errors']}")
     print(f"server CPU per request: verify/bare = {ver['cpu_ms'] / bare['cpu_ms']:.2f} "
