@@ -13,7 +13,7 @@ Goal (issue 5): ≥ 3,000 verifications/s, p99 ≤ 20 ms, vs_bare ≥ 0.6. Needs
 (Debian: ``apt-get install -y wrk``). Run::
 
     .venv/bin/python bench/verify_http.py [--duration 10] [--connections 64]
-        [--db URL | --postgres postgresql://postgres@127.0.0.1:54329/postgres]
+        [--db URL | --postgres postgresql://postgres@127.0.0.1:54329/postgres] [--quick]
 
 Ends with exactly one line::
 
@@ -274,7 +274,11 @@ def main() -> None:
     ap.add_argument("--postgres", default=None, metavar="ADMIN_URL",
                     help="create a scratch database on this PostgreSQL server and use it "
                          "(the production setting: one replay store for all workers)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run for the test suite: 1 s per phase, 8 connections")
     args = ap.parse_args()
+    if args.quick:
+        args.duration, args.connections, args.threads, args.max_rps = 1, 8, 1, 6000
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install -y wrk")
 
