@@ -16,6 +16,7 @@ httpx, zxing) are translated into this tree at one boundary each and never escap
     ├── RateLimited                    429 rate_limited
     ├── UpstreamError                  502 upstream_error
     ├── ServiceUnavailable             503 service_unavailable
+    │   └── DatabaseUnavailable        503 database_unavailable  (a write could not be made)
     └── VerificationError              422 verification_failed    (a credential is not accepted)
         ├── MalformedError             422 malformed               (cannot be parsed at all)
         │   └── LimitExceeded          422 limit_exceeded          (hostile sizes, docs/security.md)
@@ -58,6 +59,7 @@ __all__ = [
     "CredentialExpired",
     "CredentialNotYetValid",
     "CritUnsupported",
+    "DatabaseUnavailable",
     "DigestDuplicated",
     "DisclosureError",
     "DisclosureInvalid",
@@ -206,6 +208,11 @@ class ServiceUnavailable(ELicenseError):
     code = "service_unavailable"
     status = 503
     title = "Service unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    title = "The database could not be written; nothing was accepted, try again"
 
 
 # --- verification errors (a credential, presentation, status or trust list refused) --

@@ -83,6 +83,32 @@ def test_verify_text(client: TestClient, world: World) -> None:
     assert resp.json()["valid"] is True, resp.json()["checks"]
 
 
+def test_a_replay_store_that_cannot_be_written_is_a_503_not_a_verdict(
+        client: TestClient, world: World) -> None:
+    """Fault: the database refuses the write. No verdict at all — a "valid" whose use was
+    not recorded could be replayed — but a typed 503, on both write paths; afterwards the
+    same QR verifies (nothing was consumed)."""
+    from sqlalchemy import text
+
+    qr = world.offline_qr("hotel_checkin")
+    png = render_png(qr)
+    with world.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE verifier_replay RENAME TO replay_away"))
+    resp = client.post("/v1/verify", headers=HOTEL, json={"scenario": "hotel_checkin",
+                                                           "qr": qr})
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["code"] == "database_unavailable"
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    resp = client.post("/v1/verify-image", headers=HOTEL, data={"scenario": "hotel_checkin"},
+                       files={"image": ("qr.png", png, "image/png")})  # the writer thread
+    assert resp.status_code == 503 and resp.json()["code"] == "database_unavailable"
+    with world.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE replay_away RENAME TO verifier_replay"))
+    resp = client.post("/v1/verify", headers=HOTEL, json={"scenario": "hotel_checkin",
+                                                           "qr": qr})
+    assert resp.status_code == 200 and resp.json()["valid"] is True, resp.json()["checks"]
+
+
 def test_verify_revoked_over_http_status(client: TestClient, world: World) -> None:
     world.statuses.set(7, 1)
     resp = client.post("/v1/verify", headers=HOTEL,
