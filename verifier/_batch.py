@@ -19,7 +19,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -29,7 +29,7 @@ from verifier._writelock import write_lock
 from verifier.models import VerifierRecord
 from verifier.replay import insert_many
 
-__all__ = ["Finish", "WriteBatcher", "settle_outcomes"]
+__all__ = ["Finish", "WriteBatcher", "apply_outcomes", "settle_outcomes"]
 
 log = logging.getLogger("elicense.verifier")
 
@@ -134,18 +134,26 @@ class WriteBatcher:
 
     def _write(self, conn: Connection, items: list[Item]) -> list[bool | None]:
         rows = [r for r, _f, _fut in items if r is not None]
-        firsts = iter(insert_many(conn, rows) if rows else [])
-        results: list[bool | None] = []
-        records = []
-        for replay, finish, _fut in items:
-            first = next(firsts) if replay is not None else None
-            results.append(first)
-            record = finish(first)
-            if record is not None:
-                records.append(record)
+        results, records = apply_outcomes(items, insert_many(conn, rows) if rows else [])
         if records:
             conn.execute(_RECORDS, records)
         return results
+
+
+def apply_outcomes(items: Sequence[tuple[dict[str, Any] | None, Finish, Any]],
+                   firsts: Iterable[bool]) -> tuple[list[bool | None], list[dict[str, Any]]]:
+    """Each item's replay outcome (``firsts``: one per item with a replay row, in order;
+    None for the others), its ``finish`` called with it, and the records to insert."""
+    by_row = iter(firsts)
+    results: list[bool | None] = []
+    records: list[dict[str, Any]] = []
+    for replay, finish, _waiter in items:
+        first = next(by_row) if replay is not None else None
+        results.append(first)
+        record = finish(first)
+        if record is not None:
+            records.append(record)
+    return results, records
 
 
 def _wake(waiters: list[Waiter], results: list[Any], *, failed: bool) -> None:

@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from verifier._batch import Finish, WriteBatcher, settle_outcomes
+from verifier._batch import Finish, WriteBatcher, apply_outcomes, settle_outcomes
 from verifier._writelock import FileLock, lock_path
 from verifier.replay import dedupe, many_sql
 
@@ -309,17 +309,9 @@ def _write(conn: Any, mark: str, items: list[Item], fetch: Any) -> list[bool | N
 
 def _outcomes(items: list[Item], rows: list[dict[str, Any]], firsts: list[bool],
               inserted: set[str]) -> tuple[list[bool | None], list[dict[str, Any]]]:
-    by_row = iter([first and row["digest"] in inserted for first, row in zip(firsts, rows,
-                                                                            strict=True)])
-    results: list[bool | None] = []
-    records: list[dict[str, Any]] = []
-    for replay, finish, _fut in items:
-        first = next(by_row) if replay is not None else None
-        results.append(first)
-        record = finish(first)
-        if record is not None:
-            records.append(record)
-    return results, records
+    """A row was the first anywhere when it was first in its batch and the insert took it."""
+    return apply_outcomes(items, [first and row["digest"] in inserted
+                                  for first, row in zip(firsts, rows, strict=True)])
 
 
 async def _pg_connect(engine: Engine) -> Any:
