@@ -212,7 +212,7 @@ class ServiceUnavailable(ELicenseError):
 
 class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
-    title = "The database could not be written; nothing was accepted, try again"
+    title = "The database is unavailable; try again"
 
 
 # --- verification errors (a credential, presentation, status or trust list refused) --

@@ -2,25 +2,36 @@
 
 The one core module that imports a web framework (Starlette/FastAPI); the codecs never do,
 and nothing in core imports this module. Every error leaves a service as problem+json with
-a stable ``code``; an unexpected exception becomes a bare 500 ``internal_error`` with no
-detail (the traceback goes to the log, never to the client).
+a stable ``code``; a database that cannot be reached or written is 503
+``database_unavailable``; an unexpected exception becomes a bare 500 ``internal_error``
+with no detail (the traceback goes to the log, never to the client).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from core.errors import ELicenseError, ValidationFailed
+from core.errors import DatabaseUnavailable, ELicenseError, ValidationFailed
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_SCHEMA", "install_problem_handlers", "problem_response"]
 
 log = logging.getLogger("elicense.web")
+# Operational failures of the database drivers (not programming errors such as a violated
+# constraint, which stay a 500): SQLAlchemy's wrapper and the raw drivers' own.
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlalchemy.exc.OperationalError,
+                                                 sqlalchemy.exc.InterfaceError,
+                                                 sqlite3.OperationalError,
+                                                 psycopg.OperationalError,
+                                                 psycopg.InterfaceError)
 PROBLEM_JSON = "application/problem+json"
 
 _HTTP_CODES = {
@@ -109,6 +120,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON,
                             headers=getattr(exc, "headers", None))
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down, unreachable, locked past the busy timeout or not migrated:
+        # 503 "try again", typed; the driver's message (hosts, users) only goes to the log.
+        log.warning("database unavailable on %s %s", request.method, request.url.path,
+                    exc_info=True)
+        return problem_response(DatabaseUnavailable("the database is unavailable; try again"),
+                                request)
+
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         body = {"type": "https://elicense.example/problems/internal_error",
@@ -119,5 +138,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ELicenseError, _elicense)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    for db_error in _DATABASE_ERRORS:
+        app.add_exception_handler(db_error, _database)
     app.add_exception_handler(Exception, _unexpected)
     _document_problems(app)

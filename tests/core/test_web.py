@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import warnings
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -50,6 +52,32 @@ def _app() -> FastAPI:
     @app.post("/things")
     def things(body: Body) -> dict[str, str]:
         return {"scenario": body.scenario}
+
+    @app.get("/db/sqlalchemy")
+    def db_sqlalchemy() -> None:
+        from sqlalchemy import text
+
+        from core.db import make_engine
+
+        engine = make_engine("postgresql://admin:hunter2@127.0.0.1:1/elicense",
+                             connect_args={"connect_timeout": 2})
+        try:
+            with engine.connect() as conn:  # a real connection refused
+                conn.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+
+    @app.get("/db/sqlite")
+    def db_sqlite() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    @app.get("/db/psycopg")
+    def db_psycopg() -> None:
+        raise psycopg.OperationalError(f"connection to {SECRET} failed")
+
+    @app.get("/db/constraint")
+    def db_constraint() -> None:
+        raise sqlite3.IntegrityError("UNIQUE constraint failed")  # a bug, not an outage
 
     @app.get("/boom")
     def boom() -> None:
@@ -133,3 +161,16 @@ def test_unexpected_exception_is_a_bare_500_that_leaks_nothing(
     assert "connect" not in resp.text
     # the traceback goes to the log, not to the client
     assert any(r.exc_info and "hunter2" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["/db/sqlalchemy", "/db/sqlite", "/db/psycopg"])
+def test_an_unavailable_database_is_a_typed_503_that_leaks_nothing(client: TestClient,
+                                                                    path: str) -> None:
+    resp = client.get(path)
+    _problem(resp, 503, "database_unavailable")
+    assert "hunter2" not in resp.text and "127.0.0.1" not in resp.text
+    assert "locked" not in resp.text and "Error" not in resp.text
+
+
+def test_a_violated_constraint_stays_a_500(client: TestClient) -> None:
+    _problem(client.get("/db/constraint"), 500, "internal_error")
