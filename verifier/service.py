@@ -8,9 +8,11 @@ says, ``kb_max_age`` = the policy's ``max_presentation_age_s``), trust for the t
 and ``agency`` may issue this ``vct``), type_allowed (the scenario accepts it), status
 (Token Status List, cached, fail closed/open by policy), policy (over-disclosure, required
 claims) and, last, replay: the shared store's insert is committed together with the
-verification record, grouped with concurrent verifications (``verifier._batch``). The
-verdict lists the checks in the contract order whatever the evaluation order. Claims leave
-only filtered by the policy. Plain Python over an engine, no FastAPI (STYLE habit 6).
+verification record, grouped with concurrent verifications (``verifier._loop_batch`` on
+the event loop, ``verifier._batch`` in a writer thread for synchronous callers); a write
+that fails is 503 ``database_unavailable``, never a verdict. The verdict lists the checks
+in the contract order whatever the evaluation order. Claims leave only filtered by the
+policy. Plain Python over an engine, no FastAPI (STYLE habit 6).
 """
 
 from __future__ import annotations
