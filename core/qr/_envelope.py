@@ -15,6 +15,7 @@ import re
 import secrets
 import zlib
 
+from core._inflate import inflate_bounded
 from core.qr._base45 import b45decode, b45encode
 from core.qr._dictionary import DICTIONARY
 from core.qr._packing import binary_length as _binary_length
@@ -71,18 +72,8 @@ def decode_offline(
 
 
 def _inflate(data: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(zdict=DICTIONARY)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise QrPayloadInvalid("zlib stream is invalid") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise QrPayloadTooLarge(f"inflated packing over {limit} bytes")
-    if not inflater.eof:
-        raise QrPayloadInvalid("zlib stream is truncated")
-    if inflater.unused_data:
-        raise QrPayloadInvalid("bytes after the end of the zlib stream")
-    return out
+    return inflate_bounded(data, limit, what="ELV1 packing", zdict=DICTIONARY,
+                           malformed=QrPayloadInvalid, too_large=QrPayloadTooLarge)
 
 
 def new_online_token() -> str:

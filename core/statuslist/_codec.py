@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from core._inflate import inflate_bounded
 from core.errors import (
     MalformedError,
     StatusIndexOutOfRange,
@@ -140,21 +141,6 @@ class StatusList:
 
 
 def _inflate(compressed: bytes, max_bytes: int) -> bytes:
-    """ZLIB-inflate (RFC 1950) to at most ``max_bytes``; truncation or trailing data refused.
-
-    ``decompress(data, max_length)`` stops early only when the output reaches
-    ``max_length``; asking for one byte more than allowed tells a too-large list from one
-    that is exactly at the limit without ever holding more than ``max_bytes + 1`` bytes.
-    """
-    d = zlib.decompressobj()
-    try:
-        out = d.decompress(compressed, max_bytes + 1)
-    except zlib.error as exc:
-        raise StatusListMalformed("lst is not a zlib stream") from exc
-    if len(out) > max_bytes:
-        raise StatusListTooLarge(f"status list inflates past {max_bytes} bytes")
-    if not d.eof:
-        raise StatusListMalformed("lst: truncated zlib stream")
-    if d.unused_data:
-        raise StatusListMalformed("lst: data after the end of the zlib stream")
-    return out
+    """ZLIB-inflate (RFC 1950) ``lst`` to at most ``max_bytes`` (``core._inflate``)."""
+    return inflate_bounded(compressed, max_bytes, what="lst", malformed=StatusListMalformed,
+                           too_large=StatusListTooLarge)
