@@ -18,10 +18,9 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
-__all__ = ["SERVED", "combined_app", "freeze_heap", "issuer_app", "verifier_app", "wallet_app"]
+__all__ = ["combined_app", "freeze_heap", "issuer_app", "verifier_app", "wallet_app"]
 
 App = TypeVar("App")
-SERVED = ("issuer", "wallet", "verifier")
 
 
 def freeze_heap(app: App) -> App:

@@ -10,7 +10,8 @@ and ``agency`` may issue this ``vct``), type_allowed (the scenario accepts it), 
 claims) and, last, replay: the shared store's insert is committed together with the
 verification record, grouped with concurrent verifications (``verifier._loop_batch`` on
 the event loop, ``verifier._batch`` in a writer thread for synchronous callers); a write
-that fails is 503 ``database_unavailable``, never a verdict. The verdict lists the checks
+that fails raises — no verdict without its replay row (the API answers 503
+``database_unavailable``, ``core.web``). The verdict lists the checks
 in the contract order whatever the evaluation order. Claims leave only filtered by the
 policy. Plain Python over an engine, no FastAPI (STYLE habit 6).
 """
@@ -19,24 +20,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio.to_thread
-import psycopg
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock
 from core.credential import Verified, verify
 from core.errors import (
     AlgorithmError,
     ClaimsError,
-    DatabaseUnavailable,
     DisclosureError,
     ELicenseError,
     KbIatOutOfWindow,
@@ -65,7 +61,6 @@ from verifier.verdict import Verdict
 
 __all__ = ["Verifier", "offline_audience"]
 
-log = logging.getLogger("elicense.verifier")
 Mode = Literal["online", "offline"]
 _STATUS_CODES = {INVALID: "revoked", SUSPENDED: "suspended"}
 
@@ -122,10 +117,7 @@ class Verifier:
                                              qr=qr, presented=presented)
         # The replay row and the record are committed together, grouped with concurrent
         # verifications (verifier._batch): one commit for many verifications.
-        try:
-            self._writer.write(replay, finish)
-        except _DB_ERRORS as exc:
-            raise _unavailable(exc) from exc
+        self._writer.write(replay, finish)
         return verdict
 
     async def verify_qr_async(self, *, principal: OrgPrincipal, scenario_id: str,
@@ -142,10 +134,7 @@ class Verifier:
         except WouldBlock:
             verdict, replay, finish = await anyio.to_thread.run_sync(functools.partial(
                 self.check, principal=principal, scenario_id=scenario_id, qr=qr))
-        try:
-            await self._loop_writer.write(replay, finish)
-        except _DB_ERRORS as exc:
-            raise _unavailable(exc) from exc
+        await self._loop_writer.write(replay, finish)
         return verdict
 
     def check(self, *, principal: OrgPrincipal, scenario_id: str, qr: str,
@@ -327,18 +316,6 @@ class Verifier:
             v.failed("policy", "requirement_not_met")
             return
         v.passed("policy")
-
-
-# What a database driver raises when the replay row and the record cannot be committed.
-_DB_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error, OSError)
-
-
-def _unavailable(exc: BaseException) -> DatabaseUnavailable:
-    """No verdict without its replay row: a presentation whose use was not recorded could
-    be shown again, so the caller gets 503 ``database_unavailable``, never ``valid``."""
-    log.warning("verifier: the replay row and record could not be written (%s)",
-                type(exc).__name__, exc_info=True)
-    return DatabaseUnavailable("the verification could not be recorded; try again")
 
 
 def _check_for(exc: ELicenseError) -> str:

@@ -73,8 +73,7 @@ def test_a_trust_list_due_for_a_reread_goes_to_a_thread(world: World,
     verifier = world.verifier()
     _verify(verifier, [world.offline_qr("hotel_checkin")])
     world.sign_trust(agencies={"psb": ["driving_license"]})  # id_card no longer trusted
-    world.clock.advance(301)  # TrustStore refresh_s = 300
-    world.status_ttl = 10**6
+    world.clock.advance(301)  # TrustStore refresh_s = 300 (the status list is due too)
     out = _verify(verifier, [world.offline_qr("hotel_checkin")])
     assert codes(out[0])["trust"] == (False, "type_not_trusted")
     assert len(hops) == 2
