@@ -50,6 +50,7 @@ log = logging.getLogger("elicense.verifier")
 RETRY_S = 0.001
 GIVE_UP_S = 2.0
 CHECKPOINT_EVERY = 100
+_REPLAY_COLUMNS = ("digest", "nonce_key", "expires_at")
 _RECORD_COLUMNS = ("org_id", "scenario", "scenario_version", "credential_type", "issuer",
                    "valid", "codes", "verified_at", "expires_at", "kept_claims")
 
@@ -72,7 +73,7 @@ class _State:
         self.conn: Any = None  # sqlite3.Connection | psycopg.AsyncConnection
         self.waiting_since: float | None = None
         self.commits = 0
-        self.flushing: asyncio.Task[None] | None = None
+        self.flushing: asyncio.Task[None] | None = None  # held: a bare task can be collected
 
 
 class LoopWriter:
@@ -155,42 +156,55 @@ class LoopWriter:
             self._sqlite_wait(loop, state)
             return
         try:
-            if state.conn is None:
-                state.conn = _sqlite_connect(self._sqlite_path)
-            conn = state.conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                self._sqlite_wait(loop, state)
-                return
-            items, state.pending = state.pending, []
-            state.waiting_since = None
-            try:
-                results = _write(conn, "?", items, _sqlite_fetch)
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                self._drop_sqlite(state)
-                settle_outcomes([fut for _r, _f, fut in items], [exc] * len(items),
-                                failed=True)
-            else:
-                settle_outcomes([fut for _r, _f, fut in items], results, failed=False)
-                state.commits += 1
-                if state.commits % CHECKPOINT_EVERY == 0:
-                    self._checkpoint(loop)
-        except BaseException as exc:  # the connection could not be made: fail the batch
+            began = self._sqlite_begin(state)
+            if began:
+                items, state.pending = state.pending, []
+                state.waiting_since = None
+                self._sqlite_commit(loop, state, items)
+        except BaseException as exc:  # no connection, or BEGIN failed other than busy
             items, state.pending = state.pending, []
             self._drop_sqlite(state)
-            settle_outcomes([fut for _r, _f, fut in items], [exc] * len(items), failed=True)
+            _fail(items, exc)
+            began = True
         finally:
             self._lock.release()
-        if state.pending:
+        if not began:
+            self._sqlite_wait(loop, state)
+        elif state.pending:
             loop.call_soon(self._sqlite_flush, loop, state)
         else:
             state.scheduled = False
+
+    def _sqlite_begin(self, state: _State) -> bool:
+        """``BEGIN IMMEDIATE`` on the loop's connection; False when another writer (one
+        that does not use the lock file) has the database."""
+        assert self._sqlite_path is not None
+        if state.conn is None:
+            state.conn = _sqlite_connect(self._sqlite_path)
+        try:
+            state.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return False
+            raise
+        return True
+
+    def _sqlite_commit(self, loop: asyncio.AbstractEventLoop, state: _State,
+                       items: list[Item]) -> None:
+        conn = state.conn
+        try:
+            results = _sqlite_write(conn, items)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            self._drop_sqlite(state)
+            _fail(items, exc)
+            return
+        settle_outcomes([fut for _r, _f, fut in items], results, failed=False)
+        state.commits += 1
+        if state.commits % CHECKPOINT_EVERY == 0:
+            self._checkpoint(loop)
 
     def _sqlite_wait(self, loop: asyncio.AbstractEventLoop, state: _State) -> None:
         """Another writer holds the lock: try again shortly; after ``GIVE_UP_S`` hand the
@@ -243,8 +257,7 @@ class LoopWriter:
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()
-                settle_outcomes([fut for _r, _f, fut in items], [exc] * len(items),
-                                failed=True)
+                _fail(items, exc)
                 if not isinstance(exc, Exception):
                     state.scheduled = False
                     raise
@@ -288,23 +301,27 @@ def _wal_checkpoint(path: str) -> None:
         conn.close()
 
 
-def _sqlite_fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> set[str]:
-    return {row[0] for row in conn.execute(sql, params)}
+def _values(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[Any]:
+    """The parameters of a multi-row insert, row after row."""
+    return [row[c] for row in rows for c in columns]
 
 
-def _write(conn: Any, mark: str, items: list[Item], fetch: Any) -> list[bool | None]:
-    """The batch in the caller's transaction (sync driver): replay rows, then records."""
+def _sqlite_write(conn: sqlite3.Connection, items: list[Item]) -> list[bool | None]:
+    """The batch in the open transaction: replay rows, then records."""
     rows = [r for r, _f, _fut in items if r is not None]
     firsts, unique = dedupe(rows)
     inserted: set[str] = set()
     if unique:
-        params = [v for r in unique for v in (r["digest"], r["nonce_key"], r["expires_at"])]
-        inserted = fetch(conn, many_sql(mark, len(unique)), params)
+        cur = conn.execute(many_sql("?", len(unique)), _values(unique, _REPLAY_COLUMNS))
+        inserted = {row[0] for row in cur}
     results, records = _outcomes(items, rows, firsts, inserted)
     if records:
-        conn.execute(_records_sql(mark, len(records)),
-                     [v for rec in records for v in (rec[c] for c in _RECORD_COLUMNS)])
+        conn.execute(_records_sql("?", len(records)), _values(records, _RECORD_COLUMNS))
     return results
+
+
+def _fail(items: list[Item], exc: BaseException) -> None:
+    settle_outcomes([fut for _r, _f, fut in items], [exc] * len(items), failed=True)
 
 
 def _outcomes(items: list[Item], rows: list[dict[str, Any]], firsts: list[bool],
@@ -326,11 +343,9 @@ async def _pg_write(cur: Any, items: list[Item]) -> list[bool | None]:
     firsts, unique = dedupe(rows)
     inserted: set[str] = set()
     if unique:
-        params = [v for r in unique for v in (r["digest"], r["nonce_key"], r["expires_at"])]
-        await cur.execute(many_sql("%s", len(unique)), params)
+        await cur.execute(many_sql("%s", len(unique)), _values(unique, _REPLAY_COLUMNS))
         inserted = {row[0] for row in await cur.fetchall()}
     results, records = _outcomes(items, rows, firsts, inserted)
     if records:
-        await cur.execute(_records_sql("%s", len(records)),
-                          [v for rec in records for v in (rec[c] for c in _RECORD_COLUMNS)])
+        await cur.execute(_records_sql("%s", len(records)), _values(records, _RECORD_COLUMNS))
     return results
