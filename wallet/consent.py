@@ -31,8 +31,8 @@ from wallet.consent_errors import (
     ConsentNotFound,
 )
 from wallet.consent_models import ConsentRequest
-from wallet.credentials import get_credential, list_credentials, live_status
-from wallet.errors import CredentialNotFound, CredentialRevoked, CredentialSuspended
+from wallet.credentials import get_credential, list_credentials, live_status, require_usable
+from wallet.errors import CredentialNotFound
 from wallet.models import Credential, PresentationLog, User
 from wallet.presenting import _present
 from wallet.settings import Settings
@@ -195,11 +195,7 @@ def approve(*, db: Session, upstream: Upstream, settings: Settings, user: User,
     missing = [c for c in wanted if c not in cred.disclosable()]
     if missing:
         raise ClaimsUnavailable(claims=missing)
-    status = live_status(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
-    if status == "revoked":
-        raise CredentialRevoked()
-    if status == "suspended":
-        raise CredentialSuspended()
+    require_usable(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
     presentation, copy, _ = _present(db, settings=settings, user=user, cred=cred,
                                      disclose=wanted, aud=row.aud, nonce=row.nonce, now=now)
     assert user.id is not None

@@ -20,7 +20,12 @@ from core.credential import verify
 from core.errors import MalformedError
 from core.jose import b64u_decode, json_loads_object
 from wallet import oid4vci
-from wallet.errors import CredentialNotFound, IssuerFailed
+from wallet.errors import (
+    CredentialNotFound,
+    CredentialRevoked,
+    CredentialSuspended,
+    IssuerFailed,
+)
 from wallet.holder import new_holder_key
 from wallet.i18n import type_names
 from wallet.issuers import issuer_keys, status_of
@@ -142,6 +147,16 @@ def live_status(*, db: Session, upstream: Upstream, settings: Settings, now: int
         return "unknown"
     return status_of(upstream, iss=cred.issuer, uri=copy.status_uri, idx=copy.status_idx,
                      now=now, ttl=settings.status_cache_s, meta_ttl=settings.metadata_cache_s)
+
+
+def require_usable(*, db: Session, upstream: Upstream, settings: Settings, now: int,
+                   cred: Credential) -> None:
+    """Refuse to present a credential its issuer has revoked or suspended (live status)."""
+    status = live_status(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
+    if status == "revoked":
+        raise CredentialRevoked()
+    if status == "suspended":
+        raise CredentialSuspended()
 
 
 def view(*, cred: Credential, status: str, copies: int, low_water: int) -> dict[str, Any]:

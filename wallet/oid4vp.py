@@ -50,8 +50,8 @@ from core.oid4vp.errors import (
     RequestObjectClientUnknown,
 )
 from wallet.catalog import find_scenario, load_catalog
-from wallet.credentials import get_credential, list_credentials, live_status
-from wallet.errors import CredentialRevoked, CredentialSuspended, ScenarioNotApplicable
+from wallet.credentials import get_credential, list_credentials, require_usable
+from wallet.errors import ScenarioNotApplicable
 from wallet.i18n import type_names
 from wallet.models import Credential, PresentationLog, User
 from wallet.oid4vp_errors import (
@@ -204,11 +204,7 @@ def respond(*, db: Session, upstream: Upstream, settings: Settings, now: int, us
     except DcqlNoMatch:
         _deny(upstream, r)
         raise
-    status = live_status(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
-    if status == "revoked":
-        raise CredentialRevoked()
-    if status == "suspended":
-        raise CredentialSuspended()
+    require_usable(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
     presentation, copy, _ = _present(db, settings=settings, user=user, cred=cred,
                                      disclose=disclose, aud=r.request.client_id,
                                      nonce=r.request.nonce, now=now)

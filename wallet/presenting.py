@@ -39,11 +39,9 @@ from core.qr import (
 )
 from wallet.accounts import hash_token
 from wallet.catalog import claims_to_disclose, find_scenario, load_catalog
-from wallet.credentials import copies_left, get_credential, live_status, next_copy
+from wallet.credentials import copies_left, get_credential, next_copy, require_usable
 from wallet.errors import (
     CredentialNotFound,
-    CredentialRevoked,
-    CredentialSuspended,
     ScenarioMismatch,
     TokenExpired,
     TokenUnknown,
@@ -57,13 +55,6 @@ from wallet.upstream import Upstream
 __all__ = ["OFFLINE_AUD_PREFIX", "make_qr", "redeem"]
 
 OFFLINE_AUD_PREFIX = "urn:elicense:offline:"
-
-
-def _refuse_unless_valid(status: str) -> None:
-    if status == "revoked":
-        raise CredentialRevoked()
-    if status == "suspended":
-        raise CredentialSuspended()
 
 
 def _claim_copy(db: Session, credential_id: str, now: int) -> tuple[Copy, bool]:
@@ -135,8 +126,7 @@ def make_qr(*, db: Session, upstream: Upstream, settings: Settings, now: int, us
     scenario = _scenario(upstream, settings, scenario_id)
     disclose = claims_to_disclose(scenario, credential_type=cred.type,
                                   available=cred.disclosable(), mode=mode)
-    _refuse_unless_valid(live_status(db=db, upstream=upstream, settings=settings, now=now,
-                                     cred=cred))
+    require_usable(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
     reused = False
     if mode == "online":
         # Unscanned tokens of refreshed QRs are of no further use: drop the stale ones.
@@ -199,8 +189,7 @@ def redeem(*, db: Session, upstream: Upstream, settings: Settings, now: int, cli
     scenario = _scenario(upstream, settings, scenario_id)
     disclose = claims_to_disclose(scenario, credential_type=cred.type,
                                   available=cred.disclosable(), mode="online")
-    _refuse_unless_valid(live_status(db=db, upstream=upstream, settings=settings, now=now,
-                                     cred=cred))
+    require_usable(db=db, upstream=upstream, settings=settings, now=now, cred=cred)
     presentation, copy, _ = _present(db, settings=settings, user=user, cred=cred,
                                      disclose=disclose, aud=aud, nonce=nonce, now=now)
     db.execute(update(QrToken).where(col(QrToken.id) == row.id).values(copy_id=copy.id))
