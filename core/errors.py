@@ -47,6 +47,7 @@ package's ``errors`` module (never by passing a free-form string).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "VctMissing",
     "VerificationError",
     "error_codes",
+    "field_errors",
 ]
 
 
@@ -463,6 +465,14 @@ class StatusReferenceInvalid(StatusError):
 class TrustError(VerificationError):
     code = "untrusted_issuer"
     title = "Issuer not trusted"
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """pydantic's ``errors()`` as the ``errors`` of ``ValidationFailed``: the dotted field
+    path (without the request-body prefix), pydantic's error type as ``code``, its message."""
+    return [{"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+             "code": err.get("type", "invalid"), "message": err.get("msg", "")}
+            for err in errors]
 
 
 def error_codes() -> dict[str, type[ELicenseError]]:

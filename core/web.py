@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from core.errors import DatabaseUnavailable, ELicenseError, ValidationFailed
+from core.errors import DatabaseUnavailable, ELicenseError, ValidationFailed, field_errors
 
 __all__ = ["PROBLEM_JSON", "PROBLEM_SCHEMA", "install_problem_handlers", "problem_response"]
 
@@ -93,15 +93,6 @@ def problem_response(exc: ELicenseError, request: Request | None = None) -> JSON
     )
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    out = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        out.append({"field": ".".join(loc), "code": err.get("type", "invalid"),
-                    "message": err.get("msg", "")})
-    return out
-
-
 def install_problem_handlers(app: FastAPI) -> None:
     async def _elicense(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ELicenseError)
@@ -109,7 +100,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def _validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(ValidationFailed(errors=_field_errors(exc)), request)
+        return problem_response(ValidationFailed(errors=field_errors(exc.errors())), request)
 
     async def _http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.clock import Clock
-from core.errors import ELicenseError
+from core.errors import ELicenseError, field_errors
 from core.jose import thumbprint
 from core.signing import Signer
 from issuer import audit, events, issuance, statuslists
@@ -149,9 +149,8 @@ def _parse(line: str, settings: IssuerSettings, principal: Principal, now: int
     try:
         bl = BatchLine.model_validate(raw)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "code": e["type"],
-                   "message": e["msg"]} for e in exc.errors()]
-        return {"ref": ref, "error": {"code": "validation_failed", "errors": errors}}
+        return {"ref": ref, "error": {"code": "validation_failed",
+                                      "errors": field_errors(exc.errors())}}
     if bl.holder.jwk is None:
         return {"ref": ref, "error": {"code": "validation_failed", "errors": [
             {"field": "holder", "code": "jwk_required",

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from core.errors import ELicenseError, Forbidden
+from core.errors import ELicenseError, Forbidden, field_errors
 from issuer import issuance, lifecycle, oauth, subscriptions
 from issuer.catalog import AGENCIES, license_types
 from issuer.deps import ContextDep, SessionDep, issuer_signer
@@ -191,8 +191,7 @@ def issue(request: Request, ctx: ContextDep, session: SessionDep,
     except orjson.JSONDecodeError:
         return _home(request, ctx, session, p, token, error="invalid_json", errors=[])
     except ValidationError as exc:
-        errs = [{"field": ".".join(str(x) for x in e["loc"]), "code": e["type"],
-                 "message": e["msg"]} for e in exc.errors()]
+        errs = field_errors(exc.errors())
         return _home(request, ctx, session, p, token, error="validation_failed", errors=errs)
     except ELicenseError as exc:
         session.rollback()
@@ -255,8 +254,7 @@ def subscribe(request: Request, ctx: ContextDep, session: SessionDep,
         subscriptions.create(session=session, agency=p.agency, req=req, now=ctx.clock.now(),
                              require_https=not ctx.settings.is_dev)
     except ValidationError as exc:
-        errs = [{"field": ".".join(str(x) for x in e["loc"]), "code": e["type"],
-                 "message": e["msg"]} for e in exc.errors()]
+        errs = field_errors(exc.errors())
         return _home(request, ctx, session, p, token, error="validation_failed", errors=errs)
     except ELicenseError as exc:
         session.rollback()
