@@ -78,13 +78,16 @@ def test_serve_verifier_alone(tmp_path: Path) -> None:
     assert "Application shutdown complete" in out and "Traceback" not in out, out[-4000:]
 
 
-def test_server_factories_freeze_the_heap(tmp_path: Path) -> None:
+@pytest.mark.parametrize("factory", ["issuer_app", "wallet_app", "verifier_app",
+                                     "combined_app"])
+def test_server_factories_freeze_the_heap(tmp_path: Path, factory: str) -> None:
     env = _env(tmp_path, 8000)
     code = ("import gc\n"
-            "from elicense.serve import verifier_app\n"
+            f"from elicense.serve import {factory}\n"
             "assert gc.get_freeze_count() == 0\n"
-            "verifier_app()\n"
-            "print(gc.get_freeze_count())\n")
+            f"print(type({factory}()).__name__, gc.get_freeze_count())\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
                          capture_output=True, text=True, timeout=120)
-    assert int(out.stdout.strip()) > 50_000  # modules, classes, the app: all frozen
+    kind, frozen = out.stdout.split()
+    assert kind == "FastAPI"
+    assert int(frozen) > 50_000  # modules, classes, the app: all frozen
